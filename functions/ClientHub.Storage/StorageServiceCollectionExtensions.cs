@@ -1,0 +1,25 @@
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ClientHub.Storage;
+
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the three Azure Storage service clients from <c>AzureWebJobsStorage</c>
+    /// (default: Azurite's development storage) and the <see cref="StorageNames"/> from
+    /// <c>ClientHub:StoragePrefix</c>.
+    /// </summary>
+    public static IServiceCollection AddClientHubStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        var connectionString = configuration["AzureWebJobsStorage"] is { Length: > 0 } cs ? cs : "UseDevelopmentStorage=true";
+        services.AddSingleton(new StorageNames(configuration["ClientHub:StoragePrefix"]));
+        services.AddSingleton(new TableServiceClient(connectionString));
+        services.AddSingleton(new QueueServiceClient(connectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
+        services.AddSingleton(new BlobServiceClient(connectionString));
+        return services;
+    }
+}
