@@ -1,0 +1,7 @@
+namespace ClientHub.Core.Firms;
+
+public sealed record Firm(string Id, string Name, string TimeZone, string OwnerId, DateTimeOffset CreatedAt);
+
+public enum StaffRole { Staff = 0, Admin = 1, Owner = 2 }
+
+public sealed record StaffMember(string Id, string Name, string Email, StaffRole Role);

@@ -1,0 +1,78 @@
+using ClientHub.Core;
+using ClientHub.Functions.Http;
+using ClientHub.Functions.Http.Auth;
+using ClientHub.Functions.Http.Clients;
+using ClientHub.Functions.Http.Firms;
+using ClientHub.Functions.Http.Pipelines;
+using ClientHub.Functions.Http.Staff;
+using ClientHub.Functions.Http.Templates;
+using ClientHub.Functions.Http.Testing;
+using ClientHub.Storage;
+using Microsoft.AspNetCore.Http.Features;
+using Scalar.AspNetCore;
+
+namespace ClientHub.Functions;
+
+/// <summary>The composition root: what the host is made of, and what it serves.</summary>
+public static class ClientHubApplication
+{
+    public static WebApplicationBuilder AddClientHub(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        if (string.IsNullOrEmpty(configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(configuration["urls"]))
+            builder.WebHost.UseUrls($"http://localhost:{configuration["PORT"] ?? "7071"}");
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Limits.RequestBody);
+
+        var services = builder.Services;
+        services.AddOptions<ClientHubOptions>().Bind(configuration.GetSection(ClientHubOptions.Section)).ValidateOnStart();
+        var clockEnabled = configuration.GetValue<bool>("ClientHub:Testing:EnableClock");
+        services.AddSingleton<TimeProvider>(clockEnabled ? new TestClock() : TimeProvider.System);
+
+        services.AddClientHubStorage(configuration);
+        services.AddHostedService<StorageInitializer>();
+        services.AddSingleton<FirmDocuments>();
+        services.AddSingleton<AccessKeys>();
+
+        services.AddAccessKeyAuth();
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        services.ConfigureHttpJsonOptions(o => ClientHubJson.Configure(o.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddOpenApi();
+        return builder;
+    }
+
+    public static WebApplication MapClientHub(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.Use(RejectOversizedBodies);
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi();
+        app.MapScalarApiReference();
+        app.MapGet("/healthz", StorageInitializer.HealthAsync).ExcludeFromDescription();
+
+        var api = app.MapGroup("/api");
+        api.MapFirmsApi();
+        api.MapStaffApi();
+        api.MapTagsApi();
+        api.MapAccountsApi();
+        api.MapContactsApi();
+        api.MapClientFacingStatusesApi();
+        api.MapTemplatesApi();
+        api.MapPipelinesApi();
+        api.MapTestingApi();
+        return app;
+    }
+
+    /// <summary>Kestrel enforces the limit on streamed bodies; this answers declared oversize bodies at once, also under the test server.</summary>
+    private static Task RejectOversizedBodies(HttpContext context, Func<Task> next)
+    {
+        var limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? Limits.RequestBody;
+        if (context.Request.ContentLength > limit)
+            throw new BadHttpRequestException("The request body is too large.", StatusCodes.Status413PayloadTooLarge);
+        return next();
+    }
+}

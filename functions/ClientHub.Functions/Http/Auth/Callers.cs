@@ -1,0 +1,47 @@
+using System.Security.Claims;
+using ClientHub.Core.Firms;
+
+namespace ClientHub.Functions.Http.Auth;
+
+/// <summary>A firm's staff member calling with an API key. Bound from the authenticated principal.</summary>
+public sealed record StaffCaller(string FirmId, string StaffId, StaffRole Role)
+{
+    public static ValueTask<StaffCaller?> BindAsync(HttpContext context) =>
+        ValueTask.FromResult(From(context.User));
+
+    public static StaffCaller? From(ClaimsPrincipal user) =>
+        user.FindFirstValue(ClaimNames.Kind) == ClaimNames.StaffKind
+            ? new StaffCaller(user.FindFirstValue(ClaimNames.Firm)!, user.FindFirstValue(ClaimNames.Staff)!,
+                Enum.Parse<StaffRole>(user.FindFirstValue(ClaimNames.Role)!))
+            : null;
+}
+
+/// <summary>A client contact calling with a portal token; sees only its own account's client-visible items.</summary>
+public sealed record PortalCaller(string FirmId, string AccountId, string ContactId)
+{
+    public static ValueTask<PortalCaller?> BindAsync(HttpContext context) =>
+        ValueTask.FromResult(From(context.User));
+
+    public static PortalCaller? From(ClaimsPrincipal user) =>
+        user.FindFirstValue(ClaimNames.Kind) == ClaimNames.PortalKind
+            ? new PortalCaller(user.FindFirstValue(ClaimNames.Firm)!, user.FindFirstValue(ClaimNames.Account)!, user.FindFirstValue(ClaimNames.Contact)!)
+            : null;
+}
+
+internal static class ClaimNames
+{
+    public const string Kind = "chk:kind", Firm = "chk:firm", Staff = "chk:staff", Role = ClaimTypes.Role,
+        Account = "chk:account", Contact = "chk:contact", StaffKind = "staff", PortalKind = "portal";
+}
+
+public static class Policies
+{
+    /// <summary>Any staff member of the firm.</summary>
+    public const string Staff = "staff";
+
+    /// <summary>Owners and admins: staff, keys and pipelines.</summary>
+    public const string Admin = "admin";
+
+    /// <summary>A client contact with a portal token.</summary>
+    public const string Portal = "portal";
+}

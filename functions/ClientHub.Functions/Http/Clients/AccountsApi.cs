@@ -1,0 +1,9 @@
+namespace ClientHub.Functions.Http.Clients;
+
+public static class AccountsApi
+{
+    public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder api)
+    {
+        return api;
+    }
+}

@@ -1,0 +1,9 @@
+namespace ClientHub.Functions.Http.Clients;
+
+public static class TagsApi
+{
+    public static IEndpointRouteBuilder MapTagsApi(this IEndpointRouteBuilder api)
+    {
+        return api;
+    }
+}

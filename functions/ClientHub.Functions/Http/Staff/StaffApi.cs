@@ -1,0 +1,9 @@
+namespace ClientHub.Functions.Http.Staff;
+
+public static class StaffApi
+{
+    public static IEndpointRouteBuilder MapStaffApi(this IEndpointRouteBuilder api)
+    {
+        return api;
+    }
+}

@@ -1,0 +1,105 @@
+using System.Text;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using ClientHub.Core;
+
+namespace ClientHub.Storage;
+
+/// <summary>A stored document with the ETag to send back in <c>If-Match</c>.</summary>
+public sealed record Versioned<T>(T Value, ETag ETag);
+
+/// <summary>One page of a list, with the token that fetches the next one (null on the last page).</summary>
+public sealed record ListPage<T>(IReadOnlyList<T> Items, string? ContinuationToken);
+
+/// <summary>
+/// A firm's configuration (staff, accounts, contacts, tags, statuses, templates, pipelines) as JSON
+/// documents in one table partition per firm, row key "{kind}|{id}". Configuration is read often
+/// and written rarely, so one partition per firm keeps lists a single range query; the hot,
+/// write-heavy rows (jobs) live elsewhere, one partition per job.
+/// </summary>
+/// <remarks>
+/// A table string property holds at most 64 KiB (32K UTF-16 chars) and template bodies may reach
+/// 100,000 characters, so the JSON is split across properties D0..Dn.
+/// </remarks>
+public sealed class FirmDocuments(TableServiceClient tables, StorageNames names)
+{
+    private const int ChunkChars = 30_000;
+    private readonly TableClient _table = tables.GetTableClient(names.Table(Tables.Config));
+
+    public TableClient Table => _table;
+
+    public static string RowKey(string kind, string id) => $"{kind}|{id}";
+
+    public async Task<Versioned<T>?> GetAsync<T>(string firmId, string kind, string id, CancellationToken cancellationToken)
+    {
+        if (!Ids.IsWellFormed(id)) return null;
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(firmId, RowKey(kind, id), cancellationToken: cancellationToken);
+        return response.HasValue ? new Versioned<T>(Read<T>(response.Value!), response.Value!.ETag) : null;
+    }
+
+    public async Task<ListPage<Versioned<T>>> ListAsync<T>(string firmId, string kind, int pageSize, string? continuationToken, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {firmId} and RowKey gt {kind + "|"} and RowKey lt {kind + "}"}");
+        await foreach (var page in _table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken)
+                           .AsPages(continuationToken, pageSize))
+        {
+            return new ListPage<Versioned<T>>(page.Values.Select(e => new Versioned<T>(Read<T>(e), e.ETag)).ToList(), page.ContinuationToken);
+        }
+        return new ListPage<Versioned<T>>([], null);
+    }
+
+    /// <summary>Every document of a kind (for small sets such as tags or statuses).</summary>
+    public async Task<List<T>> ListAllAsync<T>(string firmId, string kind, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {firmId} and RowKey gt {kind + "|"} and RowKey lt {kind + "}"}");
+        var result = new List<T>();
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+            result.Add(Read<T>(e));
+        return result;
+    }
+
+    public async Task<ETag> InsertAsync<T>(string firmId, string kind, string id, T value, CancellationToken cancellationToken)
+    {
+        var response = await _table.AddEntityAsync(ToEntity(firmId, RowKey(kind, id), value), cancellationToken);
+        return response.Headers.ETag ?? default;
+    }
+
+    /// <summary>Replaces a document; <paramref name="ifMatch"/> of <see cref="ETag.All"/> means unconditional.</summary>
+    public async Task<ETag> ReplaceAsync<T>(string firmId, string kind, string id, T value, ETag ifMatch, CancellationToken cancellationToken)
+    {
+        var response = await _table.UpdateEntityAsync(ToEntity(firmId, RowKey(kind, id), value), ifMatch, TableUpdateMode.Replace, cancellationToken);
+        return response.Headers.ETag ?? default;
+    }
+
+    public async Task<bool> DeleteAsync(string firmId, string kind, string id, CancellationToken cancellationToken)
+    {
+        if (!Ids.IsWellFormed(id)) return false;
+        try
+        {
+            await _table.DeleteEntityAsync(firmId, RowKey(kind, id), ETag.All, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return false;
+        }
+    }
+
+    public static TableEntity ToEntity<T>(string partitionKey, string rowKey, T value)
+    {
+        var json = JsonSerializer.Serialize(value, ClientHubJson.Stored);
+        var entity = new TableEntity(partitionKey, rowKey);
+        for (int i = 0, n = 0; i < json.Length; i += ChunkChars, n++)
+            entity[$"D{n}"] = json.Substring(i, Math.Min(ChunkChars, json.Length - i));
+        return entity;
+    }
+
+    public static T Read<T>(TableEntity entity)
+    {
+        var json = new StringBuilder();
+        for (var n = 0; entity.TryGetValue($"D{n}", out var part) && part is string s; n++) json.Append(s);
+        return JsonSerializer.Deserialize<T>(json.ToString(), ClientHubJson.Stored)
+               ?? throw new InvalidDataException($"Empty document {entity.PartitionKey}/{entity.RowKey}.");
+    }
+}

@@ -1,0 +1,25 @@
+namespace ClientHub.Storage;
+
+/// <summary>Logical table names; <see cref="StorageNames.Table"/> adds the prefix.</summary>
+public static class Tables
+{
+    /// <summary>Firm configuration documents: PK = firm id, RK = "{kind}|{id}".</summary>
+    public const string Config = "config";
+
+    /// <summary>API keys and portal tokens: PK = key id (the lookup part of the secret), RK = "".</summary>
+    public const string Keys = "keys";
+
+    /// <summary>Jobs: PK = "{firmId}|{jobId}" holds the job row, its outbox, effects, history and linked items.</summary>
+    public const string Jobs = "jobs";
+
+    /// <summary>Job cards, the board and list projection: PK = "{firmId}|{pipelineId}", RK = job id.</summary>
+    public const string JobCards = "jobcards";
+
+    /// <summary>Durable timers: PK = due minute bucket, RK = "{dueTicks}|{timerId}".</summary>
+    public const string Timers = "timers";
+
+    /// <summary>Email log: PK = firm id, RK = inverted time + id.</summary>
+    public const string Emails = "emails";
+
+    public static readonly string[] All = [Config, Keys, Jobs, JobCards, Timers, Emails];
+}

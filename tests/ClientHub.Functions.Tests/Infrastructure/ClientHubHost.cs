@@ -1,0 +1,86 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace ClientHub.Functions.Tests.Infrastructure;
+
+/// <summary>
+/// The real host, in process, against the Azurite that <c>scripts/test</c> started
+/// (<c>AzureWebJobsStorage</c>), with its own storage prefix so test classes run in parallel.
+/// </summary>
+public class ClientHubHost : WebApplicationFactory<Program>
+{
+    public const string BootstrapToken = "test-bootstrap-token";
+
+    public string Prefix { get; } = "t" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>Extra settings a test class needs (e.g. the SendGrid stub's address).</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
+
+    public static string StorageConnectionString =>
+        Environment.GetEnvironmentVariable("AzureWebJobsStorage") is { Length: > 0 } cs ? cs : "UseDevelopmentStorage=true";
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("AzureWebJobsStorage", StorageConnectionString);
+        builder.UseSetting("ClientHub:StoragePrefix", Prefix);
+        builder.UseSetting("ClientHub:BootstrapToken", BootstrapToken);
+        builder.UseSetting("ClientHub:Testing:EnableClock", "true");
+        builder.UseSetting("ClientHub:Webhooks:AllowPrivateTargets", "true");
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+    }
+
+    public HttpClient Anonymous() => CreateClient();
+
+    public HttpClient WithToken(string token)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>Creates a firm through the API and returns a client holding its owner's key.</summary>
+    public async Task<TestFirm> CreateFirmAsync(string name = "Test CPA", string timeZone = "Europe/Paris")
+    {
+        var slug = Guid.NewGuid().ToString("N")[..8];
+        var response = await WithToken(BootstrapToken).PostAsJsonAsync("/api/firms",
+            new { name, timeZone, owner = new { name = "Olive Owner", email = $"owner-{slug}@example.com" } });
+        var body = await response.ReadJsonAsync();
+        Assert.True(response.IsSuccessStatusCode, $"firm creation failed: {(int)response.StatusCode} {body}");
+        var apiKey = body["apiKey"]!.GetValue<string>();
+        return new TestFirm(body["id"]!.GetValue<string>(), body["ownerId"]!.GetValue<string>(), apiKey, WithToken(apiKey));
+    }
+}
+
+/// <param name="Owner">A client authenticated as the firm's owner.</param>
+public sealed record TestFirm(string Id, string OwnerId, string ApiKey, HttpClient Owner);
+
+public static class HttpJson
+{
+    public static async Task<JsonNode> ReadJsonAsync(this HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        return text.Length == 0 ? new JsonObject() : JsonNode.Parse(text)!;
+    }
+
+    /// <summary>Sends and asserts the status, returning the body; the message carries the body when it fails.</summary>
+    public static async Task<JsonNode> ExpectAsync(this Task<HttpResponseMessage> call, int status)
+    {
+        var response = await call;
+        var body = await response.ReadJsonAsync();
+        Assert.True((int)response.StatusCode == status, $"expected {status}, got {(int)response.StatusCode}: {body.ToJsonString()}");
+        return body;
+    }
+
+    public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string path, object body) => client.PostAsJsonAsync(path, body);
+
+    public static Task<HttpResponseMessage> PatchJsonAsync(this HttpClient client, string path, object body) => client.PatchAsJsonAsync(path, body);
+
+    public static Task<HttpResponseMessage> PutJsonAsync(this HttpClient client, string path, object body) => client.PutAsJsonAsync(path, body);
+
+    public static bool IsProblem(this HttpResponseMessage response) =>
+        response.Content.Headers.ContentType?.MediaType == "application/problem+json";
+}
