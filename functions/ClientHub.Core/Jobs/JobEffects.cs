@@ -1,0 +1,32 @@
+namespace ClientHub.Core.Jobs;
+
+/// <summary>Work a transition causes, as data; the shell stores it in the outbox with the new job row and executes it after.</summary>
+public abstract record JobEffect;
+
+/// <summary>Run automation #<paramref name="Index"/> of stage entry #<paramref name="EntrySeq"/>.</summary>
+public sealed record RunAutomation(int EntrySeq, int Index, string AutomationId) : JobEffect;
+
+/// <summary>A domain event for subscribers (outbound webhooks): job.moved, job.completed, item.completed…</summary>
+public sealed record PublishEvent(string Type, string? FromStageId, string? ToStageId, string? ItemId) : JobEffect;
+
+/// <summary>The outcome of a transition: the new job row, what it caused, and what history records.</summary>
+public sealed record Transition(Job Job, IReadOnlyList<JobEffect> Effects, IReadOnlyList<HistoryEntry> History)
+{
+    public static Transition None(Job job) => new(job, [], []);
+
+    public Transition Then(Func<Job, Transition> next)
+    {
+        var more = next(Job);
+        return new Transition(more.Job, [.. Effects, .. more.Effects], [.. History, .. more.History]);
+    }
+}
+
+/// <summary>Why a requested transition cannot happen. Carries what the caller needs to answer (409/400).</summary>
+public sealed class StageTransitionRejected(string jobId, string? fromStageId, string? toStageId, string reason)
+    : Exception($"Job {jobId} cannot move from {fromStageId ?? "-"} to {toStageId ?? "-"}: {reason}")
+{
+    public string JobId { get; } = jobId;
+    public string? FromStageId { get; } = fromStageId;
+    public string? ToStageId { get; } = toStageId;
+    public string Reason { get; } = reason;
+}

@@ -1,0 +1,172 @@
+using ClientHub.Core.Clients;
+using ClientHub.Core.Pipelines;
+
+namespace ClientHub.Core.Jobs;
+
+/// <summary>
+/// The job state machine: <c>(job, pipeline, account, event, now) → (new job, effects, history)</c>.
+/// </summary>
+/// <remarks>
+/// Like a Durable Task orchestrator step it is deterministic and does no I/O: time comes in as
+/// <c>now</c>, the account's tags as <c>account</c>, and everything it causes goes out as
+/// <see cref="JobEffect"/> data that the shell writes to the outbox in the same transaction as the
+/// new job row. Events that belong to an older stage entry (a stale <c>entrySeq</c>) or that were
+/// already applied return <see cref="Transition.None"/>; transitions a caller may not ask for
+/// throw <see cref="StageTransitionRejected"/>.
+/// </remarks>
+public static class JobMachine
+{
+    /// <summary>A new job enters its first (or the chosen) stage: entry #1, and its automations start.</summary>
+    public static Transition Add(Job draft, Pipeline pipeline, string? stageId, bool? visible, Actor by, Account account, DateTimeOffset now)
+    {
+        var index = stageId is null ? 0 : pipeline.IndexOf(stageId);
+        if (index < 0) throw new StageTransitionRejected(draft.Id, null, stageId, "The stage is not part of the job's pipeline.");
+        var job = draft with { EntrySeq = 0, CreatedAt = now, UpdatedAt = now, Status = JobStatus.Active };
+        var added = new HistoryEntry(now, HistoryKinds.Added, null, pipeline.Stages[index].Id, by, null);
+        return Enter(job, pipeline, index, visible, account, now, added);
+    }
+
+    /// <summary>A manual (or webhook) move to any stage of the pipeline, including the current one (a new entry).</summary>
+    public static Transition Move(Job job, Pipeline pipeline, string toStageId, bool? visible, Actor by, Account account, DateTimeOffset now)
+    {
+        var index = pipeline.IndexOf(toStageId);
+        if (index < 0) throw new StageTransitionRejected(job.Id, job.StageId, toStageId, "The stage is not part of the job's pipeline.");
+        if (job.Status != JobStatus.Active) throw new StageTransitionRejected(job.Id, job.StageId, toStageId, $"The job is {job.Status}.");
+        var moved = new HistoryEntry(now, HistoryKinds.Moved, job.StageId, toStageId, by, null);
+        return Enter(job, pipeline, index, visible, account, now, moved)
+            .With(new PublishEvent("job.moved", job.StageId, toStageId, null));
+    }
+
+    /// <summary>
+    /// Automation #<paramref name="index"/> of entry #<paramref name="entrySeq"/> ran (or was skipped):
+    /// apply what it changed on the job, then run the next one or finish the entry.
+    /// </summary>
+    public static Transition AutomationDone(Job job, Pipeline pipeline, int entrySeq, int index, Func<Job, Job> change,
+        HistoryEntry record, Account account, DateTimeOffset now)
+    {
+        if (!IsCurrent(job, entrySeq, index)) return Transition.None(job);
+        var next = change(job) with { NextAutomation = index + 1, UpdatedAt = now };
+        var stage = pipeline.Find(job.StageId);
+        var done = new Transition(next, [], [record]);
+        if (stage is not null && index + 1 < stage.Automations.Count)
+            return done.With(new RunAutomation(entrySeq, index + 1, stage.Automations[index + 1].Id));
+        return done.Then(j => FinishEntry(j, pipeline, account, now));
+    }
+
+    /// <summary>Whether automation #index of entry #entrySeq is the one the job waits for.</summary>
+    public static bool IsCurrent(Job job, int entrySeq, int index) =>
+        job.EntrySeq == entrySeq && job.NextAutomation == index && job.Automation == AutomationState.Running && job.Status == JobStatus.Active;
+
+    /// <summary>The queue gave up on an automation: the chain halts and the job shows the error until retried.</summary>
+    public static Transition AutomationFailed(Job job, int entrySeq, int index, string error, DateTimeOffset now)
+    {
+        if (!IsCurrent(job, entrySeq, index)) return Transition.None(job);
+        var failed = job with { Automation = AutomationState.Failed, AutomationError = error, UpdatedAt = now };
+        return new Transition(failed, [], [new HistoryEntry(now, HistoryKinds.AutomationFailed, job.StageId, job.StageId, Actor.System, error)]);
+    }
+
+    /// <summary>Resumes a failed chain at the automation that failed; earlier ones are not run again.</summary>
+    public static Transition Retry(Job job, Pipeline pipeline, Actor by, DateTimeOffset now)
+    {
+        if (job.Automation != AutomationState.Failed)
+            throw new StageTransitionRejected(job.Id, job.StageId, job.StageId, "Only a job whose automation failed can be retried.");
+        var stage = pipeline.Find(job.StageId);
+        var resumed = job with { Automation = AutomationState.Running, AutomationError = null, UpdatedAt = now };
+        var history = new HistoryEntry(now, HistoryKinds.Retried, job.StageId, job.StageId, by, null);
+        if (stage is null || job.NextAutomation >= stage.Automations.Count)
+            return new Transition(resumed with { Automation = AutomationState.Idle }, [], [history]);
+        return new Transition(resumed, [new RunAutomation(job.EntrySeq, job.NextAutomation, stage.Automations[job.NextAutomation].Id)], [history]);
+    }
+
+    /// <summary>An item linked to the job was linked (counts for automove when incomplete).</summary>
+    public static Transition ItemLinked(Job job, int itemEntrySeq, bool complete, DateTimeOffset now) =>
+        itemEntrySeq == job.EntrySeq && !complete
+            ? Transition.None(job with { PendingItems = job.PendingItems + 1, UpdatedAt = now })
+            : Transition.None(job);
+
+    /// <summary>
+    /// An item linked in entry #<paramref name="itemEntrySeq"/> became complete. Only the current entry
+    /// counts: a completion left behind by a move does nothing to the job.
+    /// </summary>
+    public static Transition ItemCompleted(Job job, Pipeline pipeline, int itemEntrySeq, string itemId, Account account, DateTimeOffset now)
+    {
+        var published = new PublishEvent("item.completed", null, null, itemId);
+        if (itemEntrySeq != job.EntrySeq || job.Status != JobStatus.Active) return new Transition(job, [published], []);
+        var updated = job with { PendingItems = Math.Max(0, job.PendingItems - 1), UpdatedAt = now };
+        var result = new Transition(updated, [published], [new HistoryEntry(now, HistoryKinds.ItemCompleted, job.StageId, job.StageId, Actor.System, itemId)]);
+        return updated.Automation == AutomationState.Idle ? result.Then(j => TryAutomove(j, pipeline, account, now)) : result;
+    }
+
+    public static Transition Complete(Job job, Actor by, DateTimeOffset now)
+    {
+        if (job.Status != JobStatus.Active) throw new StageTransitionRejected(job.Id, job.StageId, job.StageId, $"The job is already {job.Status}.");
+        return new Transition(job with { Status = JobStatus.Completed, UpdatedAt = now },
+            [new PublishEvent("job.completed", job.StageId, null, null)],
+            [new HistoryEntry(now, HistoryKinds.Completed, job.StageId, null, by, null)]);
+    }
+
+    public static Transition Archive(Job job, Actor by, DateTimeOffset now)
+    {
+        if (job.Status == JobStatus.Archived) throw new StageTransitionRejected(job.Id, job.StageId, job.StageId, "The job is already archived.");
+        return new Transition(job with { Status = JobStatus.Archived, UpdatedAt = now },
+            [new PublishEvent("job.archived", job.StageId, null, null)],
+            [new HistoryEntry(now, HistoryKinds.Archived, job.StageId, null, by, null)]);
+    }
+
+    /// <summary>The client-facing setting after an updateClientFacingStatus automation; the entry's show/hide choice wins.</summary>
+    public static ClientFacingSetting ClientFacingAfter(Job job, UpdateClientFacingStatus automation) =>
+        new(automation.StatusId ?? job.ClientFacing?.StatusId, automation.Description, job.EntryVisibilityOverride ?? automation.Visible);
+
+    private static Transition Enter(Job job, Pipeline pipeline, int index, bool? visible, Account account, DateTimeOffset now, HistoryEntry record)
+    {
+        var stage = pipeline.Stages[index];
+        var entered = job with
+        {
+            StageId = stage.Id,
+            EntrySeq = job.EntrySeq + 1,
+            NextAutomation = 0,
+            PendingItems = 0,
+            Automation = AutomationState.Running,
+            AutomationError = null,
+            EntryVisibilityOverride = visible,
+            // A stage without "update client-facing status" keeps the previous stage's setting.
+            ClientFacing = visible is { } v && job.ClientFacing is { } carried ? carried with { Visible = v } : job.ClientFacing,
+            UpdatedAt = now,
+        };
+        if (stage.Automations.Count > 0)
+            return new Transition(entered, [new RunAutomation(entered.EntrySeq, 0, stage.Automations[0].Id)], [record]);
+        return new Transition(entered, [], [record]).Then(j => FinishEntry(j, pipeline, account, now));
+    }
+
+    private static Transition FinishEntry(Job job, Pipeline pipeline, Account account, DateTimeOffset now) =>
+        TryAutomove(job with { Automation = AutomationState.Idle }, pipeline, account, now);
+
+    /// <summary>
+    /// Automove: the stage has it on, nothing linked in this entry is pending, and the job is not on
+    /// the last stage. The target is the next stage whose tag conditions the account meets.
+    /// </summary>
+    private static Transition TryAutomove(Job job, Pipeline pipeline, Account account, DateTimeOffset now)
+    {
+        var index = pipeline.IndexOf(job.StageId);
+        if (index < 0 || index == pipeline.Stages.Count - 1 || job.Status != JobStatus.Active) return Transition.None(job);
+        if (!pipeline.Stages[index].Automove || job.PendingItems > 0) return Transition.None(job);
+        var target = NextEligibleStage(pipeline, index, account);
+        var moved = new HistoryEntry(now, HistoryKinds.Moved, job.StageId, pipeline.Stages[target].Id, Actor.Automove, null);
+        return Enter(job, pipeline, target, null, account, now, moved)
+            .With(new PublishEvent("job.moved", job.StageId, pipeline.Stages[target].Id, null));
+    }
+
+    /// <summary>Stage conditions: automove skips a stage whose tags the account does not all have. The last stage is never conditional.</summary>
+    public static int NextEligibleStage(Pipeline pipeline, int fromIndex, Account account)
+    {
+        for (var i = fromIndex + 1; i < pipeline.Stages.Count - 1; i++)
+        {
+            var conditions = pipeline.Stages[i].Conditions;
+            if (conditions is null || conditions.IsEmpty || account.HasAllTags(conditions.Tags!)) return i;
+        }
+        return pipeline.Stages.Count - 1;
+    }
+
+    private static Transition With(this Transition transition, JobEffect effect) =>
+        transition with { Effects = [.. transition.Effects, effect] };
+}

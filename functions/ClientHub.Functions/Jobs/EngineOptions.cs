@@ -1,0 +1,25 @@
+namespace ClientHub.Functions.Jobs;
+
+/// <summary>Settings of the job engine (<c>ClientHub:Engine</c>).</summary>
+public sealed class EngineOptions
+{
+    public const string Section = "ClientHub:Engine";
+
+    /// <summary>Queue of automation runs. Renaming it strands the messages in flight under the old name.</summary>
+    public const string AutomationsQueue = "automations";
+
+    /// <summary>Outbox rows older than this are taken to be left behind by a crash and re-dispatched by the sweeper.</summary>
+    public TimeSpan OutboxSweepAge { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>NCRONTAB of the outbox sweeper (DESIGN.md: at least every 10 seconds).</summary>
+    public string SweepSchedule { get; set; } = "*/5 * * * * *";
+
+    /// <summary>
+    /// Testing hook: false leaves the outbox to the sweeper, as if the process died between a
+    /// transition's transaction and its dispatch.
+    /// </summary>
+    public bool InlineDispatch { get; set; } = true;
+
+    /// <summary>Testing hook: every automation message is enqueued twice, to prove handlers idempotent.</summary>
+    public bool DuplicateDeliveries { get; set; }
+}

@@ -1,0 +1,178 @@
+using Azure;
+using Azure.Data.Tables;
+using ClientHub.Core.Clients;
+using ClientHub.Core.Items;
+using ClientHub.Core.Jobs;
+using ClientHub.Core.Pipelines;
+using ClientHub.Storage;
+
+namespace ClientHub.Functions.Jobs;
+
+/// <summary>What a decision writes: the transition and any rows of the job's partition that go with it.</summary>
+public sealed record JobWrite(Transition Transition, IReadOnlyList<TableTransactionAction> Rows)
+{
+    public static JobWrite Of(Transition transition, params TableTransactionAction[] rows) => new(transition, rows);
+}
+
+/// <summary>The state the decision is made against.</summary>
+public sealed record JobContext(Versioned<Job> Current, Pipeline Pipeline, Account Account)
+{
+    public Job Job => Current.Value;
+}
+
+/// <summary>The caller's <c>If-Match</c> did not match the job row.</summary>
+public sealed class JobPreconditionFailed() : Exception("The job changed since it was read (If-Match).");
+
+/// <summary>
+/// The shell around <see cref="JobMachine"/>: loads the job, its pipeline and account, lets a
+/// decision compute the transition, commits it in one transaction guarded by the job row's ETag,
+/// and dispatches the outbox. A concurrent write makes it re-decide against the new state, so two
+/// writers of one entry never both win.
+/// </summary>
+public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDispatcher dispatcher, TimeProvider time, ILogger<JobEngine> logger)
+{
+    private const int MaxAttempts = 20;
+
+    public DateTimeOffset Now => time.GetUtcNow();
+
+    /// <summary>Inserts a new job (its first entry) and dispatches its first automation.</summary>
+    public async Task<CommittedJob> AddAsync(Job draft, Pipeline pipeline, Account account, string? stageId, bool? visible, Actor by, CancellationToken cancellationToken)
+    {
+        var transition = JobMachine.Add(draft, pipeline, stageId, visible, by, account, Now);
+        var committed = await store.CommitAsync(transition, expected: null, [], Now, cancellationToken);
+        await dispatcher.DispatchCommittedAsync(committed, cancellationToken);
+        return committed;
+    }
+
+    /// <summary>
+    /// Decides and commits a transition of an existing job. <paramref name="decide"/> returns null
+    /// when there is nothing to write. Returns null when the job does not exist (or is another firm's).
+    /// </summary>
+    public async Task<(Versioned<Job> Job, JobWrite? Write)?> TransitionAsync(string firmId, string jobId, ETag? ifMatch,
+        Func<JobContext, Task<JobWrite?>> decide, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await store.GetAsync(firmId, jobId, cancellationToken);
+            if (current is null) return null;
+            if (ifMatch is { } expected && expected != ETag.All && expected != current.ETag) throw new JobPreconditionFailed();
+            var context = await LoadContextAsync(current, cancellationToken);
+            var write = await decide(context);
+            if (write is null) return (current, null);
+            try
+            {
+                var committed = await store.CommitAsync(write.Transition, current.ETag, write.Rows, Now, cancellationToken);
+                await dispatcher.DispatchCommittedAsync(committed, cancellationToken);
+                return (new Versioned<Job>(committed.Job, committed.ETag), write);
+            }
+            catch (RequestFailedException e) when (e.Status is 412 && attempt < MaxAttempts)
+            {
+                if (ifMatch is { } m && m != ETag.All) throw new JobPreconditionFailed();
+                EngineLog.Conflict(logger, jobId, attempt);
+            }
+        }
+    }
+
+    public Task<(Versioned<Job> Job, JobWrite? Write)?> TransitionAsync(string firmId, string jobId, ETag? ifMatch,
+        Func<JobContext, JobWrite?> decide, CancellationToken cancellationToken) =>
+        TransitionAsync(firmId, jobId, ifMatch, c => Task.FromResult(decide(c)), cancellationToken);
+
+    public async Task<JobContext> LoadContextAsync(Versioned<Job> current, CancellationToken cancellationToken)
+    {
+        var job = current.Value;
+        var pipelineTask = documents.GetAsync<Pipeline>(job.FirmId, DocumentKinds.Pipeline, job.PipelineId, cancellationToken);
+        var accountTask = documents.GetAsync<Account>(job.FirmId, DocumentKinds.Account, job.AccountId, cancellationToken);
+        // A deleted pipeline freezes the job where it is; a deleted account has no tags.
+        var pipeline = (await pipelineTask)?.Value ?? new Pipeline(job.PipelineId, "(deleted)", []);
+        var account = (await accountTask)?.Value ?? new Account(job.AccountId, job.AccountName, AccountType.Individual, []);
+        return new JobContext(current, pipeline, account);
+    }
+
+    /// <summary>
+    /// Changes an item and applies what that means to the job(s) it is linked to: completing an item
+    /// of the current entry may automove the job; reopening one makes it pending again.
+    /// Returns null when the item does not exist; throws <see cref="ItemChangeRejected"/> for an illegal change.
+    /// </summary>
+    public async Task<LinkedItem?> ChangeItemAsync(string firmId, string itemId, Func<LinkedItem, LinkedItem> change, CancellationToken cancellationToken)
+    {
+        if (ItemIds.OwnerOf(itemId) is not { } owner) return null;
+        (LinkedItem Before, LinkedItem After)? changed = null;
+
+        // Decided inside the job's transition so that item and job are re-read together after a conflict.
+        async Task<JobWrite?> Decide(JobContext? c)
+        {
+            changed = null;
+            var current = await store.GetItemAsync(firmId, itemId, cancellationToken);
+            if (current is null) return null;
+            var after = change(current.Value) with { UpdatedAt = Now };
+            changed = (current.Value, after);
+            var row = new TableTransactionAction(TableTransactionActionType.UpdateReplace, JobStore.ItemEntity(firmId, after), current.ETag);
+            return JobWrite.Of(c is null ? Transition.None(null!) : ItemTransition(c, current.Value, after, current.Value.StageEntrySeq), row);
+        }
+
+        if (owner == ItemIds.NoJob)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                var write = await Decide(null);
+                if (write is null) return null;
+                try
+                {
+                    await store.Table.SubmitTransactionAsync(write.Rows, cancellationToken);
+                    break;
+                }
+                catch (RequestFailedException e) when (e.Status is 412 && attempt < MaxAttempts)
+                {
+                }
+            }
+        }
+        else if (await TransitionAsync(firmId, owner, null, c => Decide(c), cancellationToken) is null)
+        {
+            return null;
+        }
+        if (changed is not { } done) return null;
+        if (CountsChanged(done.Before, done.After))
+            foreach (var linkedJob in done.After.LinkedJobIds)
+                await MirrorLinkAsync(firmId, linkedJob, done.After, cancellationToken);
+        return done.After;
+    }
+
+    /// <summary>Links an item of another partition to a job by hand; it counts for automove in the current entry.</summary>
+    public async Task<(Versioned<Job> Job, JobWrite? Write)?> LinkItemAsync(string firmId, string jobId, LinkedItem item, CancellationToken cancellationToken)
+    {
+        if (!item.LinkedJobIds.Contains(jobId))
+            await ChangeItemAsync(firmId, item.Id, i => i with { LinkedJobIds = [.. i.LinkedJobIds, jobId] }, cancellationToken);
+        return await TransitionAsync(firmId, jobId, null, c =>
+            JobWrite.Of(JobMachine.ItemLinked(c.Job, c.Job.EntrySeq, item.IsComplete || !item.RequiresAction, Now),
+                new TableTransactionAction(TableTransactionActionType.UpsertReplace, JobStore.LinkEntity(firmId, jobId, item, c.Job.EntrySeq))), cancellationToken);
+    }
+
+    private async Task MirrorLinkAsync(string firmId, string jobId, LinkedItem item, CancellationToken cancellationToken)
+    {
+        var link = await store.Table.GetEntityIfExistsAsync<TableEntity>(JobStore.PartitionKey(firmId, jobId), JobStore.LinkRowKey(item.Id), cancellationToken: cancellationToken);
+        if (!link.HasValue) return;
+        var entrySeq = link.Value!.GetInt32("EntrySeq") ?? 0;
+        var wasComplete = link.Value.GetBoolean("Complete") ?? false;
+        var linked = item with { StageEntrySeq = entrySeq };
+        await TransitionAsync(firmId, jobId, null, c =>
+            JobWrite.Of(ItemTransition(c, linked, linked, entrySeq, wasComplete),
+                new TableTransactionAction(TableTransactionActionType.UpsertReplace, JobStore.LinkEntity(firmId, jobId, item, entrySeq))), cancellationToken);
+    }
+
+    private static bool CountsChanged(LinkedItem before, LinkedItem after) => before.IsComplete != after.IsComplete || before.RequiresAction != after.RequiresAction;
+
+    private Transition ItemTransition(JobContext c, LinkedItem before, LinkedItem after, int entrySeq, bool? wasCompleteOverride = null)
+    {
+        var wasPending = before.RequiresAction && !(wasCompleteOverride ?? before.IsComplete);
+        var isPending = after.RequiresAction && !after.IsComplete;
+        if (wasPending && !isPending) return JobMachine.ItemCompleted(c.Job, c.Pipeline, entrySeq, after.Id, c.Account, Now);
+        if (!wasPending && isPending) return JobMachine.ItemLinked(c.Job, entrySeq, complete: false, Now);
+        return Transition.None(c.Job);
+    }
+}
+
+/// <summary>A change to an item that its state does not allow (e.g. paying a void invoice).</summary>
+public sealed class ItemChangeRejected(string itemId, string reason) : Exception(reason)
+{
+    public string ItemId { get; } = itemId;
+}

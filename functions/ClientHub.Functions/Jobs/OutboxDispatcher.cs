@@ -1,0 +1,44 @@
+using System.Text.Json;
+using Azure.Storage.Queues;
+using ClientHub.Core;
+using ClientHub.Core.Jobs;
+using ClientHub.Functions.Hosting;
+using ClientHub.Storage;
+using Microsoft.Extensions.Options;
+
+namespace ClientHub.Functions.Jobs;
+
+/// <summary>
+/// Hands outbox rows to their destination and deletes them: the card projection first, then the
+/// queue messages, so the next transition a message causes cannot overtake this one's card.
+/// Delivery is at least once; every consumer is idempotent.
+/// </summary>
+public sealed class OutboxDispatcher(JobStore store, JobCards cards, QueueServiceClient queues, StorageNames names,
+    IQueueWaker waker, IOptions<EngineOptions> options, ILogger<OutboxDispatcher> logger)
+{
+    private readonly QueueClient _automations = queues.GetQueueClient(names.Queue(EngineOptions.AutomationsQueue));
+
+    /// <summary>Right after a transition committed (skipped when the testing hook disables inline dispatch).</summary>
+    public Task DispatchCommittedAsync(CommittedJob committed, CancellationToken cancellationToken) =>
+        options.Value.InlineDispatch ? DispatchAsync(committed.Outbox, fromSweeper: false, cancellationToken) : Task.CompletedTask;
+
+    public async Task DispatchAsync(IReadOnlyList<OutboxRow> rows, bool fromSweeper, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0) return;
+        foreach (var card in rows.Where(r => r.Kind == OutboxKinds.Card).GroupBy(r => r.PartitionKey))
+        {
+            // A left-behind snapshot may be older than the job: the sweeper projects the row as it is now.
+            var job = fromSweeper
+                ? (await store.GetAsync(card.Key.Split('|')[0], card.Key.Split('|')[1], cancellationToken))?.Value
+                : JsonSerializer.Deserialize<Job>(card.Last().Payload, ClientHubJson.Stored);
+            if (job is not null) await cards.ProjectAsync(job, cancellationToken);
+        }
+        var copies = options.Value.DuplicateDeliveries ? 2 : 1;
+        foreach (var row in rows.Where(r => r.Kind == OutboxKinds.Automation))
+            for (var i = 0; i < copies; i++)
+                await _automations.SendMessageAsync(row.Payload, cancellationToken);
+        if (rows.Any(r => r.Kind == OutboxKinds.Automation)) waker.Wake(EngineOptions.AutomationsQueue);
+        await store.DeleteOutboxAsync(rows, cancellationToken);
+        if (fromSweeper) EngineLog.Swept(logger, rows.Count, rows[0].PartitionKey);
+    }
+}

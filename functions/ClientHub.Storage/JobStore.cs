@@ -1,0 +1,213 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using ClientHub.Core;
+using ClientHub.Core.Items;
+using ClientHub.Core.Jobs;
+
+namespace ClientHub.Storage;
+
+/// <summary>A row of a job's outbox: work its transition caused, not yet handed to a queue or projection.</summary>
+public sealed record OutboxRow(string PartitionKey, string RowKey, string Kind, string Payload);
+
+public static class OutboxKinds
+{
+    public const string Automation = "automation", Event = "event", Card = "card";
+}
+
+/// <summary>The message that runs automation #Index of entry #EntrySeq; its identity is the idempotency key.</summary>
+public sealed record AutomationMessage(string FirmId, string JobId, int EntrySeq, int Index, string AutomationId)
+{
+    public string EffectKey => $"{JobId}:{EntrySeq}:{AutomationId}";
+}
+
+public sealed record JobEventMessage(string Id, string FirmId, string JobId, string Type, string? FromStageId, string? ToStageId, string? ItemId, DateTimeOffset At);
+
+/// <summary>A job row as committed, with the outbox rows its transition wrote.</summary>
+public sealed record CommittedJob(Job Job, ETag ETag, IReadOnlyList<OutboxRow> Outbox);
+
+/// <summary>
+/// The job store. One partition per job (<c>{firmId}|{jobId}</c>) holds the job row, its outbox,
+/// effect records, history and the items created for it, so a transition and everything it caused
+/// is one entity-group transaction, guarded by the job row's ETag.
+/// </summary>
+/// <remarks>
+/// Items not created for a job live in the firm's <c>{firmId}|f</c> partition. Row keys:
+/// <c>job</c>, <c>item|{itemId}</c>, <c>link|{itemId}</c> (an item of another partition linked by
+/// hand), <c>history|{version}|{n}</c>, <c>outbox|{version}|{n}</c>, <c>effect|{key}</c>.
+/// </remarks>
+public sealed class JobStore(TableServiceClient tables, StorageNames names)
+{
+    private const string JobRow = "job";
+    public TableClient Table { get; } = tables.GetTableClient(names.Table(Tables.Jobs));
+
+    public static string PartitionKey(string firmId, string owner) => $"{firmId}|{owner}";
+
+    public static string ItemRowKey(string itemId) => $"item|{itemId}";
+
+    public static string LinkRowKey(string itemId) => $"link|{itemId}";
+
+    public async Task<Versioned<Job>?> GetAsync(string firmId, string jobId, CancellationToken cancellationToken)
+    {
+        if (!Ids.IsWellFormed(jobId) || jobId.Contains('-')) return null;
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(PartitionKey(firmId, jobId), JobRow, cancellationToken: cancellationToken);
+        return row.HasValue ? new Versioned<Job>(FirmDocuments.Read<Job>(row.Value!), row.Value!.ETag) : null;
+    }
+
+    /// <summary>
+    /// Writes the transition's job row (insert when <paramref name="expected"/> is null, else
+    /// <c>If-Match</c>), its history and outbox rows, the card projection row, and
+    /// <paramref name="extra"/> rows of the same partition, in one transaction. A stale ETag throws
+    /// <see cref="RequestFailedException"/> 412 and writes nothing.
+    /// </summary>
+    public async Task<CommittedJob> CommitAsync(Transition transition, ETag? expected, IEnumerable<TableTransactionAction> extra, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var job = transition.Job with { Version = transition.Job.Version + 1 };
+        var pk = PartitionKey(job.FirmId, job.Id);
+        var version = job.Version.ToString("D12");
+        var jobEntity = FirmDocuments.ToEntity(pk, JobRow, job);
+        var actions = new List<TableTransactionAction>
+        {
+            expected is { } etag
+                ? new(TableTransactionActionType.UpdateReplace, jobEntity, etag)
+                : new(TableTransactionActionType.Add, jobEntity),
+        };
+        actions.AddRange(transition.History.Select((h, n) =>
+            new TableTransactionAction(TableTransactionActionType.Add, FirmDocuments.ToEntity(pk, $"history|{version}|{n:D3}", h))));
+
+        var outbox = transition.Effects.Select(e => e switch
+            {
+                RunAutomation a => (OutboxKinds.Automation, JsonSerializer.Serialize(new AutomationMessage(job.FirmId, job.Id, a.EntrySeq, a.Index, a.AutomationId), ClientHubJson.Stored)),
+                PublishEvent p => (OutboxKinds.Event, JsonSerializer.Serialize(new JobEventMessage(Ids.New(), job.FirmId, job.Id, p.Type, p.FromStageId, p.ToStageId, p.ItemId, now), ClientHubJson.Stored)),
+                _ => throw new NotSupportedException(e.GetType().Name),
+            })
+            .Append((OutboxKinds.Card, JsonSerializer.Serialize(job, ClientHubJson.Stored)))
+            .Select((o, n) => new OutboxRow(pk, $"outbox|{version}|{n:D3}", o.Item1, o.Item2))
+            .ToList();
+        actions.AddRange(outbox.Select(o => new TableTransactionAction(TableTransactionActionType.Add,
+            new TableEntity(o.PartitionKey, o.RowKey) { ["Kind"] = o.Kind, ["Payload"] = o.Payload })));
+        actions.AddRange(extra);
+
+        // Azurite accepts a batch that mixes partitions; Azure rejects it. Fail here, the same way everywhere.
+        if (actions.Any(a => a.Entity.PartitionKey != pk))
+            throw new InvalidOperationException("A job transaction may only touch the job's own partition.");
+
+        var responses = await Table.SubmitTransactionAsync(actions, cancellationToken);
+        return new CommittedJob(job, responses.Value[0].Headers.ETag ?? default, outbox);
+    }
+
+    /// <summary>Rows of a job's outbox older than <paramref name="olderThan"/>, across all jobs (the sweeper's scan).</summary>
+    public async IAsyncEnumerable<OutboxRow> StaleOutboxAsync(DateTimeOffset olderThan, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"RowKey gt {"outbox|"} and RowKey lt {"outbox}"} and Timestamp lt {olderThan}");
+        await foreach (var e in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+            yield return new OutboxRow(e.PartitionKey, e.RowKey, e.GetString("Kind"), e.GetString("Payload"));
+    }
+
+    public async Task DeleteOutboxAsync(IReadOnlyList<OutboxRow> rows, CancellationToken cancellationToken)
+    {
+        foreach (var partition in rows.GroupBy(r => r.PartitionKey))
+        {
+            try
+            {
+                await Table.SubmitTransactionAsync(partition.Select(r =>
+                    new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(r.PartitionKey, r.RowKey), ETag.All)), cancellationToken);
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 404)
+            {
+                // Another dispatcher (the sweeper, or a second delivery) got there first: delete the rest one by one.
+                foreach (var r in partition) await Table.DeleteEntityAsync(r.PartitionKey, r.RowKey, ETag.All, cancellationToken);
+            }
+        }
+    }
+
+    // ---- items ----
+
+    public async Task<Versioned<LinkedItem>?> GetItemAsync(string firmId, string itemId, CancellationToken cancellationToken)
+    {
+        if (ItemIds.OwnerOf(itemId) is not { } owner) return null;
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(PartitionKey(firmId, owner), ItemRowKey(itemId), cancellationToken: cancellationToken);
+        return row.HasValue ? new Versioned<LinkedItem>(FirmDocuments.Read<LinkedItem>(row.Value!), row.Value!.ETag) : null;
+    }
+
+    public static TableEntity ItemEntity(string firmId, LinkedItem item)
+    {
+        var entity = FirmDocuments.ToEntity(PartitionKey(firmId, item.JobId ?? ItemIds.NoJob), ItemRowKey(item.Id), item);
+        entity["Type"] = item.Type;
+        entity["EntrySeq"] = item.StageEntrySeq;
+        entity["Complete"] = item.IsComplete;
+        entity["RequiresAction"] = item.RequiresAction;
+        entity["AccountId"] = item.AccountId;
+        entity["Status"] = item.StatusName;
+        if (item is TaskItem task)
+        {
+            entity["AssigneeId"] = task.AssigneeId;
+            entity["DueDate"] = task.DueDate?.ToString("yyyy-MM-dd");
+        }
+        return entity;
+    }
+
+    /// <summary>A job's linked items: its own (<c>item|</c>) and those linked by hand (<c>link|</c>).</summary>
+    public async Task<List<ItemLink>> ListLinksAsync(string firmId, string jobId, CancellationToken cancellationToken)
+    {
+        var pk = PartitionKey(firmId, jobId);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and ((RowKey gt {"item|"} and RowKey lt {"item}"}) or (RowKey gt {"link|"} and RowKey lt {"link}"}))");
+        var links = new List<ItemLink>();
+        await foreach (var e in Table.QueryAsync<TableEntity>(filter, select: ["RowKey", "Type", "EntrySeq", "Complete", "RequiresAction", "Status"], cancellationToken: cancellationToken))
+            links.Add(new ItemLink(e.RowKey[5..], e.GetString("Type"), e.GetInt32("EntrySeq") ?? 0, e.GetBoolean("Complete") ?? false,
+                e.GetBoolean("RequiresAction") ?? true, e.GetString("Status") ?? "", e.RowKey.StartsWith("link|", StringComparison.Ordinal)));
+        return links;
+    }
+
+    /// <summary>Items of the whole firm of one type (firm-wide lists such as <c>GET /api/tasks</c>): a range scan over the firm's partitions.</summary>
+    public async Task<List<LinkedItem>> ListFirmItemsAsync(string firmId, string type, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey gt {firmId + "|"} and PartitionKey lt {firmId + "}"} and RowKey gt {"item|"} and RowKey lt {"item}"} and Type eq {type}");
+        var items = new List<LinkedItem>();
+        await foreach (var e in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+            items.Add(FirmDocuments.Read<LinkedItem>(e));
+        return items;
+    }
+
+    public static TableEntity LinkEntity(string firmId, string jobId, LinkedItem item, int entrySeq) =>
+        new(PartitionKey(firmId, jobId), LinkRowKey(item.Id))
+        {
+            ["Type"] = item.Type, ["EntrySeq"] = entrySeq, ["Complete"] = item.IsComplete,
+            ["RequiresAction"] = item.RequiresAction, ["Status"] = item.StatusName,
+        };
+
+    // ---- history ----
+
+    public async Task<ListPage<HistoryEntry>> HistoryAsync(string firmId, string jobId, int pageSize, string? continuationToken, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey(firmId, jobId)} and RowKey gt {"history|"} and RowKey lt {"history}"}");
+        await foreach (var page in Table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken).AsPages(continuationToken, pageSize))
+            return new ListPage<HistoryEntry>(page.Values.Select(FirmDocuments.Read<HistoryEntry>).ToList(), page.ContinuationToken);
+        return new ListPage<HistoryEntry>([], null);
+    }
+
+    // ---- effects (idempotency records of external side effects) ----
+
+    /// <summary>Records the intent of an external effect; returns the existing record's status when one exists.</summary>
+    public async Task<string?> RecordIntentAsync(string firmId, string jobId, string key, CancellationToken cancellationToken)
+    {
+        var pk = PartitionKey(firmId, jobId);
+        try
+        {
+            await Table.AddEntityAsync(new TableEntity(pk, $"effect|{key}") { ["Status"] = "intent" }, cancellationToken);
+            return null;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            var existing = await Table.GetEntityAsync<TableEntity>(pk, $"effect|{key}", cancellationToken: cancellationToken);
+            return existing.Value.GetString("Status");
+        }
+    }
+
+    public Task MarkEffectAsync(string firmId, string jobId, string key, string status, CancellationToken cancellationToken) =>
+        Table.UpsertEntityAsync(new TableEntity(PartitionKey(firmId, jobId), $"effect|{key}") { ["Status"] = status }, TableUpdateMode.Merge, cancellationToken);
+}
+
+/// <summary>An item as the job sees it: enough to count pending items and list them.</summary>
+public sealed record ItemLink(string ItemId, string Type, int EntrySeq, bool Complete, bool RequiresAction, string Status, bool Manual);
