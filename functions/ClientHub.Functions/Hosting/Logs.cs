@@ -35,6 +35,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 1016, Level = LogLevel.Warning, Message = "Message {MessageId} of queue {QueueName} could not be settled ({Operation}); it will be delivered again after its lease")]
     public static partial void QueueMessageSettleFailed(this ILogger logger, Exception exception, string queueName, string messageId, string operation);
 
+    [LoggerMessage(EventId = 1017, Level = LogLevel.Error, Message = "Message {MessageId} of queue {QueueName} could not be handled (e.g. its handler could not be created); it will be delivered again after its lease")]
+    public static partial void QueueMessageUnhandled(this ILogger logger, Exception exception, string queueName, string messageId);
+
     [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Timer {TimerName} scheduled with '{Schedule}', next run {NextOccurrence:O}")]
     public static partial void TimerScheduled(this ILogger logger, string timerName, string schedule, DateTimeOffset? nextOccurrence);
 
@@ -58,6 +61,9 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Timer {TimerName} lost its lease while running for {ScheduledFor:O}; another instance may run it too")]
     public static partial void TimerLeaseLost(this ILogger logger, Exception exception, string timerName, DateTimeOffset scheduledFor);
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Error, Message = "Timer {TimerName} hit an unexpected error; its schedule restarts shortly")]
+    public static partial void TimerScheduleFailed(this ILogger logger, Exception exception, string timerName);
 
     [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Trigger host storage ready: {QueueCount} queue(s) with poison twins, lease container {LeaseContainer}")]
     public static partial void TriggerStorageReady(this ILogger logger, int queueCount, string leaseContainer);

@@ -160,6 +160,12 @@ internal sealed class QueueListener
         {
             await HandleCoreAsync(received);
         }
+        catch (Exception exception)
+        {
+            // Handler failures are settled inside; this is the host's own failure. The message is left to its
+            // lease and comes back, and after maxDequeueCount deliveries it is poisoned without running.
+            _logger.QueueMessageUnhandled(exception, QueueName, received.MessageId);
+        }
         finally
         {
             if (Interlocked.Decrement(ref _inFlight) <= _options.EffectiveNewBatchThreshold)

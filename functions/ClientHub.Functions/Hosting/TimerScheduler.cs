@@ -79,6 +79,31 @@ internal sealed class TimerScheduler(
 
     private async Task ScheduleAsync(TimerTriggerRegistration timer, BlobClient lockBlob, CancellationToken stop)
     {
+        // Storage failures and body failures are handled inside; anything else must not end the timer for good.
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await RunScheduleAsync(timer, lockBlob, stop);
+                return; // stopped, or a schedule with no further occurrence (e.g. February 30)
+            }
+            catch (Exception exception) when (!stop.IsCancellationRequested)
+            {
+                logger.TimerScheduleFailed(exception, timer.Name);
+                try
+                {
+                    await Task.Delay(StorageRetry, stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task RunScheduleAsync(TimerTriggerRegistration timer, BlobClient lockBlob, CancellationToken stop)
+    {
         try
         {
             await CatchUpAsync(timer, lockBlob, stop);
