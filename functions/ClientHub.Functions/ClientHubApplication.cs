@@ -2,7 +2,15 @@ using ClientHub.Core;
 using ClientHub.Functions.Http;
 using ClientHub.Functions.Http.Auth;
 using ClientHub.Functions.Http.Clients;
+using ClientHub.Functions.Email;
+using ClientHub.Functions.Hosting;
+using ClientHub.Functions.Http.Emails;
 using ClientHub.Functions.Http.Firms;
+using ClientHub.Functions.Http.Items;
+using ClientHub.Functions.Http.Jobs;
+using ClientHub.Functions.Jobs;
+using ClientHub.Functions.Queues;
+using ClientHub.Functions.Timers;
 using ClientHub.Functions.Http.Pipelines;
 using ClientHub.Functions.Http.Staff;
 using ClientHub.Functions.Http.Templates;
@@ -32,6 +40,10 @@ public static class ClientHubApplication
         services.AddHostedService<StorageInitializer>();
         services.AddSingleton<FirmDocuments>();
         services.AddSingleton<AccessKeys>();
+        services.AddJobEngine(configuration);
+        services.AddTriggerHost(configuration);
+        services.AddQueueTrigger<AutomationsTrigger>(EngineOptions.AutomationsQueue);
+        services.AddTimerTrigger<OutboxSweeperTrigger>(OutboxSweeperTrigger.Name, configuration[$"{EngineOptions.Section}:SweepSchedule"] ?? new EngineOptions().SweepSchedule);
 
         services.AddAccessKeyAuth();
         services.AddProblemDetails();
@@ -40,6 +52,23 @@ public static class ClientHubApplication
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOpenApi();
         return builder;
+    }
+
+    /// <summary>The job engine: job store, projections, outbox dispatch, automations and email.</summary>
+    private static IServiceCollection AddJobEngine(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<EngineOptions>().Bind(configuration.GetSection(EngineOptions.Section)).ValidateOnStart();
+        services.AddOptions<SendGridOptions>().Bind(configuration.GetSection(SendGridOptions.Section)).ValidateOnStart();
+        services.AddHttpClient();
+        services.AddSingleton<IEmailSender, SendGridEmailSender>();
+        services.AddSingleton<JobStore>();
+        services.AddSingleton<JobCards>();
+        services.AddSingleton<EmailLog>();
+        services.AddSingleton<OutboxDispatcher>();
+        services.AddSingleton<JobEngine>();
+        services.AddSingleton<AutomationRunner>();
+        services.AddSingleton<AutomationStep>();
+        return services;
     }
 
     public static WebApplication MapClientHub(this WebApplication app)
@@ -63,6 +92,9 @@ public static class ClientHubApplication
         api.MapClientFacingStatusesApi();
         api.MapTemplatesApi();
         api.MapPipelinesApi();
+        api.MapJobsApi();
+        api.MapItemsApi();
+        api.MapEmailsApi();
         api.MapTestingApi();
         return app;
     }

@@ -5,6 +5,21 @@ public enum AccountType { Individual, Company }
 /// <summary>A client of the firm. Tags are referenced by name everywhere (API.md).</summary>
 public sealed record Account(string Id, string Name, AccountType Type, IReadOnlyList<string> Tags)
 {
+    /// <summary>Staff granted access by the updateAccountAccess automation.</summary>
+    public IReadOnlyList<string> StaffAccess { get; init; } = [];
+
+    /// <summary>Document folders created by applyFolderTemplate.</summary>
+    public IReadOnlyList<string> Folders { get; init; } = [];
+
+    /// <summary>The tag update rule of the API and the automation: clear, then remove, then add.</summary>
+    public Account WithTagsUpdated(IEnumerable<string> add, IEnumerable<string> remove, bool clear)
+    {
+        var tags = clear ? [] : Tags.Where(t => !remove.Contains(t, StringComparer.OrdinalIgnoreCase)).ToList();
+        foreach (var tag in add)
+            if (!tags.Contains(tag, StringComparer.OrdinalIgnoreCase)) tags.Add(tag);
+        return this with { Tags = tags };
+    }
+
     public bool HasAllTags(IEnumerable<string> required) =>
         required.All(t => Tags.Contains(t, StringComparer.OrdinalIgnoreCase));
 }

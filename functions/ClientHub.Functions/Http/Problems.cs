@@ -24,6 +24,9 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
             RequestFailedException { Status: 409 } => (409, "Conflict", "The resource already exists or changed concurrently."),
             RequestFailedException { Status: 400 } => (400, "Invalid request", "The request could not be served as given (for example a malformed continuation token)."),
             ConflictException e => (409, "Conflict", e.Message),
+            Core.Jobs.StageTransitionRejected e => (409, "Transition rejected", e.Reason),
+            Functions.Jobs.JobPreconditionFailed e => (412, "Precondition failed", e.Message),
+            Functions.Jobs.ItemChangeRejected e => (409, "Change rejected", e.Message),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "Client closed request", ""),
             _ => (500, "Internal error", "An unexpected error occurred."),
         };

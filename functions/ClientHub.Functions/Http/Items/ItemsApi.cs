@@ -1,0 +1,164 @@
+using ClientHub.Core;
+using ClientHub.Core.Clients;
+using ClientHub.Core.Items;
+using ClientHub.Functions.Http.Auth;
+using ClientHub.Functions.Jobs;
+using ClientHub.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using TaskStatus = ClientHub.Core.Items.TaskStatus;
+
+namespace ClientHub.Functions.Http.Items;
+
+public sealed record CreateTaskRequest(string Title, string? Description, string? AssigneeId, DateOnly? DueDate, TaskStatus? Status, string? JobId, string? AccountId);
+public sealed record PatchTaskRequest(string? Title, string? Description, string? AssigneeId, DateOnly? DueDate, TaskStatus? Status);
+public sealed record PatchRequestRequest(string? Title, string? Description, RequestStatus? Status);
+public sealed record PaymentRequest(decimal Amount);
+public sealed record ReplyRequest(string Text);
+
+/// <summary>
+/// Linked items on the firm side. Every change goes through <see cref="JobEngine.ChangeItemAsync"/>,
+/// so completing an item (task done, request completed, invoice paid) re-evaluates automove of its
+/// job's current entry. The client portal completes items through the same path.
+/// </summary>
+public static class ItemsApi
+{
+    public static IEndpointRouteBuilder MapItemsApi(this IEndpointRouteBuilder api)
+    {
+        var group = api.MapGroup("").RequireAuthorization(Policies.Staff);
+        var tasks = group.MapGroup("/tasks").WithTags("Tasks");
+        tasks.MapGet("/", ListTasksAsync);
+        tasks.MapPost("/", CreateTaskAsync);
+        tasks.MapGet("/{id}", (string id, StaffCaller caller, JobStore store, CancellationToken ct) => GetAsync<TaskItem>(id, caller, store, ct));
+        tasks.MapPatch("/{id}", PatchTaskAsync);
+
+        var requests = group.MapGroup("/requests").WithTags("Requests");
+        requests.MapGet("/", (StaffCaller caller, JobStore store, string? jobId, CancellationToken ct) => ListAsync<RequestItem>(caller, store, ItemTypes.Request, jobId, ct));
+        requests.MapGet("/{id}", (string id, StaffCaller caller, JobStore store, CancellationToken ct) => GetAsync<RequestItem>(id, caller, store, ct));
+        requests.MapPatch("/{id}", PatchRequestAsync);
+
+        group.MapGet("/organizers/{id}", (string id, StaffCaller caller, JobStore store, CancellationToken ct) => GetAsync<OrganizerItem>(id, caller, store, ct)).WithTags("Organizers");
+        group.MapGet("/proposals/{id}", (string id, StaffCaller caller, JobStore store, CancellationToken ct) => GetAsync<ProposalItem>(id, caller, store, ct)).WithTags("Proposals");
+        group.MapGet("/invoices/{id}", (string id, StaffCaller caller, JobStore store, CancellationToken ct) => GetAsync<InvoiceItem>(id, caller, store, ct)).WithTags("Invoices");
+        group.MapPost("/invoices/{id}/payments", PayInvoiceAsync).WithTags("Invoices");
+        group.MapGet("/messages", (StaffCaller caller, JobStore store, string? jobId, CancellationToken ct) => ListAsync<MessageItem>(caller, store, ItemTypes.Message, jobId, ct)).WithTags("Messages");
+        group.MapPost("/messages/{id}/replies", ReplyAsync).WithTags("Messages");
+        return api;
+    }
+
+    private static async Task<Results<Ok<T>, NotFound>> GetAsync<T>(string id, StaffCaller caller, JobStore store, CancellationToken cancellationToken) where T : LinkedItem
+    {
+        var item = await store.GetItemAsync(caller.FirmId, id, cancellationToken);
+        return item?.Value is T typed ? TypedResults.Ok(typed) : TypedResults.NotFound();
+    }
+
+    private static async Task<Ok<ListResponse<T>>> ListAsync<T>(StaffCaller caller, JobStore store, string type, string? jobId, CancellationToken cancellationToken) where T : LinkedItem
+    {
+        var items = await store.ListFirmItemsAsync(caller.FirmId, type, cancellationToken);
+        return TypedResults.Ok(new ListResponse<T>(items.OfType<T>().Where(i => jobId is null || i.JobId == jobId).ToList(), null));
+    }
+
+    private static async Task<Ok<ListResponse<TaskItem>>> ListTasksAsync(StaffCaller caller, JobStore store, string? assigneeId, TaskStatus? status,
+        DateOnly? dueBefore, string? q, string? jobId, CancellationToken cancellationToken)
+    {
+        var items = (await store.ListFirmItemsAsync(caller.FirmId, ItemTypes.Task, cancellationToken)).OfType<TaskItem>()
+            .Where(t => assigneeId is null || t.AssigneeId == assigneeId)
+            .Where(t => status is null || t.Status == status)
+            .Where(t => dueBefore is null || t.DueDate < dueBefore)
+            .Where(t => jobId is null || t.JobId == jobId)
+            .Where(t => q is null || t.Title.Contains(q, StringComparison.OrdinalIgnoreCase))
+            .ToList();
+        return TypedResults.Ok(new ListResponse<TaskItem>(items, null));
+    }
+
+    /// <summary>A task of a job joins the job's current entry (and counts for its automove); one without a job belongs to the firm.</summary>
+    private static async Task<Results<Created<TaskItem>, ValidationProblem>> CreateTaskAsync(CreateTaskRequest request, StaffCaller caller,
+        JobEngine engine, JobStore store, FirmDocuments documents, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors().Required("title", request.Title).MaxLength("description", request.Description, Limits.Description);
+        if (request.AssigneeId is not null && await documents.GetAsync<Core.Firms.StaffMember>(caller.FirmId, DocumentKinds.Staff, request.AssigneeId, cancellationToken) is null)
+            errors.Add("assigneeId", "No such staff member.");
+        var job = request.JobId is null ? null : await store.GetAsync(caller.FirmId, request.JobId, cancellationToken);
+        if (request.JobId is not null && job is null) errors.Add("jobId", "No such job.");
+        var accountId = job?.Value.AccountId ?? request.AccountId;
+        if (job is null && (accountId is null || await documents.GetAsync<Account>(caller.FirmId, DocumentKinds.Account, accountId, cancellationToken) is null))
+            errors.Add("accountId", "A task without a job needs an existing account.");
+        if (errors.Any) return errors.ToResult();
+
+        var task = new TaskItem
+        {
+            Id = ItemIds.New(request.JobId), AccountId = accountId!, JobId = request.JobId, Title = request.Title.Trim(), Description = request.Description,
+            AssigneeId = request.AssigneeId, DueDate = request.DueDate, Status = request.Status ?? TaskStatus.Todo, CreatedAt = engine.Now, UpdatedAt = engine.Now,
+        };
+        if (request.JobId is null)
+        {
+            await store.Table.AddEntityAsync(JobStore.ItemEntity(caller.FirmId, task), cancellationToken);
+            return TypedResults.Created($"/api/tasks/{task.Id}", task);
+        }
+        TaskItem? created = null;
+        await engine.TransitionAsync(caller.FirmId, request.JobId, null, c =>
+        {
+            created = task with { StageEntrySeq = c.Job.EntrySeq };
+            return JobWrite.Of(Core.Jobs.JobMachine.ItemLinked(c.Job, c.Job.EntrySeq, created.IsComplete, engine.Now),
+                new Azure.Data.Tables.TableTransactionAction(Azure.Data.Tables.TableTransactionActionType.Add, JobStore.ItemEntity(caller.FirmId, created)));
+        }, cancellationToken);
+        return TypedResults.Created($"/api/tasks/{task.Id}", created!);
+    }
+
+    private static async Task<Results<Ok<TaskItem>, NotFound, ValidationProblem>> PatchTaskAsync(string id, PatchTaskRequest request, StaffCaller caller,
+        JobEngine engine, JobStore store, FirmDocuments documents, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors().MaxLength("description", request.Description, Limits.Description);
+        if (request.Title is not null) errors.Required("title", request.Title);
+        if (request.AssigneeId is not null && await documents.GetAsync<Core.Firms.StaffMember>(caller.FirmId, DocumentKinds.Staff, request.AssigneeId, cancellationToken) is null)
+            errors.Add("assigneeId", "No such staff member.");
+        if (errors.Any) return errors.ToResult();
+        if ((await store.GetItemAsync(caller.FirmId, id, cancellationToken))?.Value is not TaskItem) return TypedResults.NotFound();
+        var changed = await engine.ChangeItemAsync(caller.FirmId, id, i => (TaskItem)i with
+        {
+            Title = request.Title?.Trim() ?? ((TaskItem)i).Title,
+            Description = request.Description ?? ((TaskItem)i).Description,
+            AssigneeId = request.AssigneeId ?? ((TaskItem)i).AssigneeId,
+            DueDate = request.DueDate ?? ((TaskItem)i).DueDate,
+            Status = request.Status ?? ((TaskItem)i).Status,
+        }, cancellationToken);
+        return changed is TaskItem task ? TypedResults.Ok(task) : TypedResults.NotFound();
+    }
+
+    private static async Task<Results<Ok<RequestItem>, NotFound, ValidationProblem>> PatchRequestAsync(string id, PatchRequestRequest request, StaffCaller caller,
+        JobEngine engine, JobStore store, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors().MaxLength("description", request.Description, Limits.Description);
+        if (request.Title is not null) errors.Required("title", request.Title);
+        if (errors.Any) return errors.ToResult();
+        if ((await store.GetItemAsync(caller.FirmId, id, cancellationToken))?.Value is not RequestItem) return TypedResults.NotFound();
+        var changed = await engine.ChangeItemAsync(caller.FirmId, id, i => (RequestItem)i with
+        {
+            Title = request.Title?.Trim() ?? ((RequestItem)i).Title,
+            Description = request.Description ?? ((RequestItem)i).Description,
+            Status = request.Status ?? ((RequestItem)i).Status,
+        }, cancellationToken);
+        return changed is RequestItem done ? TypedResults.Ok(done) : TypedResults.NotFound();
+    }
+
+    private static async Task<Results<Ok<InvoiceItem>, NotFound, ValidationProblem>> PayInvoiceAsync(string id, PaymentRequest request, StaffCaller caller,
+        JobEngine engine, JobStore store, CancellationToken cancellationToken)
+    {
+        if (request.Amount <= 0) return new ValidationErrors().Add("amount", "A positive amount is required.").ToResult();
+        if ((await store.GetItemAsync(caller.FirmId, id, cancellationToken))?.Value is not InvoiceItem) return TypedResults.NotFound();
+        var changed = await engine.ChangeItemAsync(caller.FirmId, id, i => ((InvoiceItem)i).WithPayment(request.Amount, engine.Now), cancellationToken);
+        return changed is InvoiceItem paid ? TypedResults.Ok(paid) : TypedResults.NotFound();
+    }
+
+    private static async Task<Results<Ok<MessageItem>, NotFound, ValidationProblem>> ReplyAsync(string id, ReplyRequest request, StaffCaller caller,
+        JobEngine engine, JobStore store, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors().Required("text", request.Text, Limits.Description);
+        if (errors.Any) return errors.ToResult();
+        if ((await store.GetItemAsync(caller.FirmId, id, cancellationToken))?.Value is not MessageItem) return TypedResults.NotFound();
+        var changed = await engine.ChangeItemAsync(caller.FirmId, id, i => (MessageItem)i with
+        {
+            Replies = [.. ((MessageItem)i).Replies, new RequestComment(engine.Now, $"staff:{caller.StaffId}", request.Text)],
+        }, cancellationToken);
+        return changed is MessageItem message ? TypedResults.Ok(message) : TypedResults.NotFound();
+    }
+}

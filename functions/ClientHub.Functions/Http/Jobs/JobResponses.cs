@@ -1,0 +1,46 @@
+using ClientHub.Core.Clients;
+using ClientHub.Core.Jobs;
+using ClientHub.Core.Pipelines;
+using ClientHub.Storage;
+
+namespace ClientHub.Functions.Http.Jobs;
+
+public sealed record ClientFacingStatusView(string? StatusId, string? Name, string? Description, bool Visible);
+public sealed record AutomationView(string State, string? Error);
+
+/// <summary>A job as API.md shows it.</summary>
+public sealed record JobResponse(string Id, string Name, string AccountId, string AccountName, string PipelineId, string StageId, string? StageName,
+    int EntrySeq, JobStatus Status, IReadOnlyList<string> AssigneeIds, Priority Priority, DateOnly? StartDate, DateOnly? DueDate,
+    ClientFacingStatusView? ClientFacingStatus, int PendingItems, AutomationView Automation, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+public sealed record ItemView(string Type, string Id, int StageEntrySeq, string Status, bool Complete, bool Manual);
+
+public sealed record MoveResponse(JobResponse Job, IReadOnlyList<ItemView> UnfinishedItems);
+
+/// <summary>Names that a job row refers to by id (stage, client-facing status), loaded once per request.</summary>
+public sealed record JobNames(IReadOnlyDictionary<string, Pipeline> Pipelines, IReadOnlyDictionary<string, ClientFacingStatus> Statuses)
+{
+    public static async Task<JobNames> LoadAsync(FirmDocuments documents, string firmId, CancellationToken cancellationToken)
+    {
+        var pipelines = documents.ListAllAsync<Pipeline>(firmId, DocumentKinds.Pipeline, cancellationToken);
+        var statuses = documents.ListAllAsync<ClientFacingStatus>(firmId, DocumentKinds.Status, cancellationToken);
+        return new JobNames((await pipelines).ToDictionary(p => p.Id), (await statuses).ToDictionary(s => s.Id));
+    }
+
+    public JobResponse View(Job job)
+    {
+        var stage = Pipelines.GetValueOrDefault(job.PipelineId)?.Find(job.StageId);
+        ClientFacingStatusView? clientFacing = null;
+        if (job.ClientFacing is { } setting)
+        {
+            var status = setting.StatusId is null ? null : Statuses.GetValueOrDefault(setting.StatusId);
+            clientFacing = new ClientFacingStatusView(setting.StatusId, status?.Name, setting.Description ?? status?.Description, setting.Visible);
+        }
+        var state = job.Automation switch { AutomationState.Running => "running", AutomationState.Failed => "failed", _ => "idle" };
+        return new JobResponse(job.Id, job.Name, job.AccountId, job.AccountName, job.PipelineId, job.StageId, stage?.Name, job.EntrySeq, job.Status,
+            job.AssigneeIds, job.Priority, job.StartDate, job.DueDate, clientFacing, job.PendingItems, new AutomationView(state, job.AutomationError),
+            job.CreatedAt, job.UpdatedAt);
+    }
+
+    public static ItemView View(ItemLink link) => new(link.Type, link.ItemId, link.EntrySeq, link.Status, link.Complete, link.Manual);
+}

@@ -1,0 +1,164 @@
+using Azure;
+using Azure.Data.Tables;
+using ClientHub.Core.Clients;
+using ClientHub.Core.Firms;
+using ClientHub.Core.Items;
+using ClientHub.Core.Jobs;
+using ClientHub.Core.Pipelines;
+using ClientHub.Core.Templates;
+using ClientHub.Functions.Email;
+using ClientHub.Storage;
+using Microsoft.Extensions.Options;
+
+namespace ClientHub.Functions.Jobs;
+
+/// <summary>What running one automation changed: on the job row, in its partition, on the account.</summary>
+public sealed record AutomationOutcome(Func<Job, Job> Change, IReadOnlyList<TableTransactionAction> Rows, Account Account, string Detail);
+
+/// <summary>
+/// Runs automation #k of a stage entry: checks its tag condition against the account as it is now,
+/// then performs it. Every effect is safe to repeat for the same run
+/// (<c>jobId:entrySeq:automationId</c>): items get an id derived from that key and are inserted in
+/// the same transaction that advances the job, account updates are set operations, and each email
+/// is recorded as an intent before it is sent and marked after.
+/// </summary>
+public sealed class AutomationRunner(JobStore store, FirmDocuments documents, IEmailSender email, EmailLog emailLog,
+    IOptions<ClientHubOptions> options, TimeProvider time)
+{
+    public async Task<AutomationOutcome> RunAsync(Job job, Automation automation, Account account, AutomationMessage run, CancellationToken cancellationToken)
+    {
+        if (automation.Conditions is { IsEmpty: false } conditions && !account.HasAllTags(conditions.Tags!))
+            return new AutomationOutcome(j => j, [], account, $"skipped: the account lacks tags {string.Join(", ", conditions.Tags!)}");
+
+        switch (automation)
+        {
+            case SendEmail send:
+            {
+                var template = await TemplateAsync<EmailTemplate>(job.FirmId, send.TemplateId, cancellationToken);
+                var sent = await EmailContactsAsync(job, account, template.Subject, template.Body, run.EffectKey, itemId: null, cancellationToken);
+                return new AutomationOutcome(j => j, [], account, $"email sent to {sent} contact(s)");
+            }
+            case TemplatedAutomation { TemplateKind: not null and not TemplateKinds.Folder } create:
+                return await CreateItemAsync(job, create, account, run, cancellationToken);
+            case ApplyFolderTemplate folders:
+            {
+                var template = await TemplateAsync<FolderTemplate>(job.FirmId, folders.TemplateId, cancellationToken);
+                var updated = await UpdateAccountAsync(job.FirmId, account.Id, a => a with { Folders = [.. a.Folders.Union(template.Folders)] }, cancellationToken) ?? account;
+                return new AutomationOutcome(j => j, [], updated, $"folders {string.Join(", ", template.Folders)}");
+            }
+            case UpdateAccountTags tags:
+            {
+                var updated = await UpdateAccountAsync(job.FirmId, account.Id, a => a.WithTagsUpdated(tags.Add, tags.Remove, tags.Clear), cancellationToken) ?? account;
+                return new AutomationOutcome(j => j, [], updated, $"tags now {string.Join(", ", updated.Tags)}");
+            }
+            case UpdateAccountAccess access:
+            {
+                var updated = await UpdateAccountAsync(job.FirmId, account.Id,
+                    a => a with { StaffAccess = [.. a.StaffAccess.Union(access.Grant).Except(access.Revoke)] }, cancellationToken) ?? account;
+                return new AutomationOutcome(j => j, [], updated, "account access updated");
+            }
+            case UpdateJobAssignees assignees:
+                return new AutomationOutcome(j => j with
+                {
+                    AssigneeIds = [.. (assignees.Clear ? [] : j.AssigneeIds).Except(assignees.Remove).Union(assignees.Add)],
+                }, [], account, "assignees updated");
+            case UpdateClientFacingStatus status:
+                return new AutomationOutcome(j => j with { ClientFacing = JobMachine.ClientFacingAfter(j, status) }, [], account,
+                    $"client-facing status {(job.EntryVisibilityOverride ?? status.Visible ? "shown" : "hidden")}");
+            default:
+                throw new NotSupportedException($"Automation type {automation.Type} is not supported.");
+        }
+    }
+
+    private async Task<AutomationOutcome> CreateItemAsync(Job job, TemplatedAutomation automation, Account account, AutomationMessage run, CancellationToken cancellationToken)
+    {
+        var template = await TemplateAsync<Template>(job.FirmId, automation.TemplateId, cancellationToken);
+        var item = ItemFactory.FromTemplate(template, ItemIds.ForAutomation(job.Id, run.EntrySeq, automation.Id), job, time.GetUtcNow());
+        // Upsert: the same run always produces the same item, and the row lands in the same
+        // transaction that advances the job, so a redelivery either finds the job advanced or rewrites an identical item.
+        var row = new TableTransactionAction(TableTransactionActionType.UpsertReplace, JobStore.ItemEntity(job.FirmId, item));
+        var pending = item.RequiresAction && !item.IsComplete ? 1 : 0;
+        if (item is not TaskItem)
+        {
+            var (subject, body) = Notification(item);
+            await EmailContactsAsync(job, account, subject, body, run.EffectKey, item.Id, cancellationToken);
+        }
+        return new AutomationOutcome(j => j with { PendingItems = j.PendingItems + pending }, [row], account, $"{item.Type} {item.Id} created");
+    }
+
+    private static (string Subject, string Body) Notification(LinkedItem item) => item switch
+    {
+        RequestItem r => ($"{{{{firm.name}}}}: {r.Title}", "<p>Hello {{contact.firstName}},</p><p>We need a few things from you for {{job.name}}: " +
+            string.Join(", ", r.Items.Select(i => System.Net.WebUtility.HtmlEncode(i.Title))) + ".</p><p><a href=\"{{portal.link}}\">Open your portal</a></p>"),
+        InvoiceItem i => ("{{firm.name}}: a new invoice", $"<p>Hello {{{{contact.firstName}}}},</p><p>A new invoice of {i.Total:0.00} {i.Currency} is ready.</p><p><a href=\"{{{{portal.link}}}}\">Pay it in your portal</a></p>"),
+        OrganizerItem o => ($"{{{{firm.name}}}}: {o.Title}", "<p>Hello {{contact.firstName}},</p><p>Please fill in your organizer.</p><p><a href=\"{{portal.link}}\">Open your portal</a></p>"),
+        ProposalItem p => ($"{{{{firm.name}}}}: {p.Title}", "<p>Hello {{contact.firstName}},</p><p>A proposal is waiting for your signature.</p><p><a href=\"{{portal.link}}\">Open your portal</a></p>"),
+        MessageItem m => (m.Subject, m.Body),
+        _ => ("{{firm.name}}", ""),
+    };
+
+    /// <summary>
+    /// Emails every notify contact of the account once per effect key: intent first, then send,
+    /// then mark. A redelivery that finds an unsent intent sends it; one that finds it sent does nothing.
+    /// </summary>
+    private async Task<int> EmailContactsAsync(Job job, Account account, string subject, string body, string effectKey, string? itemId, CancellationToken cancellationToken)
+    {
+        var firm = (await documents.GetAsync<Firm>(job.FirmId, DocumentKinds.Firm, job.FirmId, cancellationToken))?.Value;
+        var contacts = (await documents.ListAllAsync<Contact>(job.FirmId, DocumentKinds.Contact, cancellationToken))
+            .Where(c => c.AccountId == account.Id && c.Notify).OrderBy(c => c.Id).ToList();
+        foreach (var contact in contacts)
+        {
+            var key = $"{effectKey}:{contact.Id}";
+            var status = await store.RecordIntentAsync(job.FirmId, job.Id, key, cancellationToken);
+            if (status is not (null or "intent")) continue;
+            var values = new Dictionary<string, string>
+            {
+                ["account.name"] = account.Name, ["contact.firstName"] = contact.FirstName, ["contact.name"] = contact.Name,
+                ["job.name"] = job.Name, ["firm.name"] = firm?.Name ?? "", ["portal.link"] = options.Value.PortalBaseUrl,
+            };
+            var message = new OutgoingEmail(contact.Email, contact.Name, Placeholders.Render(subject, values, html: false), Placeholders.Render(body, values, html: true));
+            var id = EmailId(key);
+            try
+            {
+                var outcome = await email.SendAsync(message, cancellationToken);
+                await emailLog.WriteAsync(job.FirmId, new EmailLogEntry(id, contact.Email, message.Subject, "automation", itemId, job.Id, account.Id,
+                    ToWire(outcome.Status), time.GetUtcNow(), outcome.MessageId, outcome.Reason), cancellationToken);
+                await store.MarkEffectAsync(job.FirmId, job.Id, key, ToWire(outcome.Status), cancellationToken);
+            }
+            catch (EmailSendFailed failed)
+            {
+                await emailLog.WriteAsync(job.FirmId, new EmailLogEntry(id, contact.Email, message.Subject, "automation", itemId, job.Id, account.Id,
+                    "notSent", null, null, failed.Message), cancellationToken);
+                throw;
+            }
+        }
+        return contacts.Count;
+    }
+
+    private static string EmailId(string effectKey) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(effectKey)), 0, 12).ToLowerInvariant();
+
+    private static string ToWire(EmailStatus status) => status == EmailStatus.NotSent ? "notSent" : status.ToString().ToLowerInvariant();
+
+    private async Task<T> TemplateAsync<T>(string firmId, string templateId, CancellationToken cancellationToken) where T : Template =>
+        (await documents.GetAsync<Template>(firmId, DocumentKinds.Template, templateId, cancellationToken))?.Value as T
+        ?? throw new InvalidOperationException($"Template {templateId} is missing or of the wrong kind.");
+
+    private async Task<Account?> UpdateAccountAsync(string firmId, string accountId, Func<Account, Account> change, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var current = await documents.GetAsync<Account>(firmId, DocumentKinds.Account, accountId, cancellationToken);
+            if (current is null) return null;
+            var updated = change(current.Value);
+            try
+            {
+                await documents.ReplaceAsync(firmId, DocumentKinds.Account, accountId, updated, current.ETag, cancellationToken);
+                return updated;
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using ClientHub.Core.Jobs;
+using ClientHub.Functions.Email;
+using ClientHub.Storage;
+
+namespace ClientHub.Functions.Jobs;
+
+/// <summary>
+/// One step of a stage entry's automation chain: run automation #k, then in one transaction advance
+/// the job, store what the automation created and enqueue #k+1 (or finish the entry and evaluate
+/// automove). A delivery for a step that is no longer the job's next one does nothing.
+/// </summary>
+public sealed class AutomationStep(JobEngine engine, AutomationRunner runner, ILogger<AutomationStep> logger)
+{
+    public async Task RunAsync(AutomationMessage run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await engine.TransitionAsync(run.FirmId, run.JobId, null, async c =>
+            {
+                if (!JobMachine.IsCurrent(c.Job, run.EntrySeq, run.Index))
+                {
+                    EngineLog.StaleAutomation(logger, run.JobId, run.EntrySeq, run.AutomationId);
+                    return null;
+                }
+                var stage = c.Pipeline.Find(c.Job.StageId);
+                var automation = stage?.Automations.ElementAtOrDefault(run.Index);
+                if (automation is null || automation.Id != run.AutomationId)
+                {
+                    // The pipeline was edited under the entry: what was to run is gone, so the chain moves on.
+                    var gone = new HistoryEntry(engine.Now, HistoryKinds.AutomationSkipped, c.Job.StageId, c.Job.StageId, Actor.System, $"{run.AutomationId}: removed from the stage");
+                    return JobWrite.Of(JobMachine.AutomationDone(c.Job, c.Pipeline, run.EntrySeq, run.Index, j => j, gone, c.Account, engine.Now));
+                }
+                var outcome = await runner.RunAsync(c.Job, automation, c.Account, run, cancellationToken);
+                var kind = outcome.Detail.StartsWith("skipped", StringComparison.Ordinal) ? HistoryKinds.AutomationSkipped : HistoryKinds.Automation;
+                var record = new HistoryEntry(engine.Now, kind, c.Job.StageId, c.Job.StageId, Actor.System, $"{automation.Type} {automation.Id}: {outcome.Detail}");
+                return new JobWrite(JobMachine.AutomationDone(c.Job, c.Pipeline, run.EntrySeq, run.Index, outcome.Change, record, outcome.Account, engine.Now), outcome.Rows);
+            }, cancellationToken);
+        }
+        catch (EmailSendFailed failed) when (!failed.Transient)
+        {
+            // SendGrid refused for good: retrying cannot help, so the automation fails at once.
+            await FailAsync(run, failed.Message, cancellationToken);
+        }
+    }
+
+    /// <summary>The queue gave up (or the failure is permanent): the job shows the error and the chain halts until retried.</summary>
+    public async Task FailAsync(AutomationMessage run, string error, CancellationToken cancellationToken)
+    {
+        EngineLog.AutomationFailed(logger, run.FirmId, run.JobId, run.EntrySeq, run.AutomationId, error);
+        await engine.TransitionAsync(run.FirmId, run.JobId, null, c =>
+            JobMachine.IsCurrent(c.Job, run.EntrySeq, run.Index)
+                ? JobWrite.Of(JobMachine.AutomationFailed(c.Job, run.EntrySeq, run.Index, error, engine.Now))
+                : null, cancellationToken);
+    }
+}
