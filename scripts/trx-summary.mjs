@@ -37,8 +37,8 @@ for (let i = 0; i < args.length; i += 3) {
     p += attr(tag, "passed");
     // error, timeout and aborted are failures as far as a build is concerned.
     f += attr(tag, "failed") + attr(tag, "error") + attr(tag, "timeout") + attr(tag, "aborted");
-    // xunit's skipped tests are reported as not executed.
-    s += /\bnotExecuted="/.test(tag) ? attr(tag, "notExecuted") : Math.max(0, attr(tag, "total") - attr(tag, "executed"));
+    // Skipped tests count in total but not in executed (the TRX logger leaves notExecuted at 0).
+    s += Math.max(attr(tag, "notExecuted"), attr(tag, "total") - attr(tag, "executed"));
   }
   let note = "";
   if (counters === 0) {
