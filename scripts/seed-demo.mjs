@@ -1,0 +1,265 @@
+// Seeds a demo firm through the public HTTP API (the contract in API.md), once.
+//
+//   node scripts/seed-demo.mjs            (scripts/run calls it after /healthz answers)
+//
+// Settings (environment): CLIENTHUB_BASE_URL (default http://localhost:$PORT, PORT 7071),
+// ClientHub__BootstrapToken (needed to create the firm). The firm's id and API key are kept in
+// .data/demo.json (git-ignored); when that key still works the script seeds nothing and prints it.
+// Any non-2xx answer stops the script with the status and body, and a non-zero exit code.
+// Node 20+, built-in fetch only.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
+const demoFile = join(repoRoot, ".data", "demo.json");
+const baseUrl = (process.env.CLIENTHUB_BASE_URL || `http://localhost:${process.env.PORT || 7071}`).replace(/\/+$/, "");
+const bootstrapToken = process.env.ClientHub__BootstrapToken || "";
+
+class ApiError extends Error {}
+
+async function call(method, path, token, body) {
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(baseUrl + path, {
+      method,
+      headers: {
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+      },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await response.text();
+    if (response.status === 429 && attempt < 5) {
+      const wait = Math.min(Number(response.headers.get("retry-after")) || 1, 10);
+      await new Promise(resolve => setTimeout(resolve, wait * 1000));
+      continue;
+    }
+    return { status: response.status, text, json: parse(text) };
+  }
+}
+
+function parse(text) {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Calls the API and insists on a 2xx JSON answer: anything else ends the seed. */
+async function must(method, path, token, body) {
+  const answer = await call(method, path, token, body);
+  if (answer.status < 200 || answer.status > 299) {
+    throw new ApiError(`${method} ${path} answered ${answer.status}: ${answer.text || "(empty body)"}`);
+  }
+  if (answer.json === null || typeof answer.json !== "object") {
+    throw new ApiError(`${method} ${path} answered ${answer.status} without a JSON body: ${answer.text || "(empty body)"}`);
+  }
+  return answer.json;
+}
+
+async function alreadySeeded() {
+  if (!existsSync(demoFile)) return null;
+  let demo;
+  try {
+    demo = JSON.parse(readFileSync(demoFile, "utf8"));
+  } catch {
+    console.log(`${demoFile} is not valid JSON; seeding again.`);
+    return null;
+  }
+  if (!demo?.apiKey) return null;
+  const answer = await call("GET", "/api/pipelines", demo.apiKey);
+  if (answer.status === 200) return demo;
+  console.log(`The stored demo key answered ${answer.status} (a different or reset storage account?); seeding again.`);
+  return null;
+}
+
+async function seed() {
+  if (!bootstrapToken) {
+    throw new ApiError("ClientHub__BootstrapToken is not set, so POST /api/firms is disabled; scripts/run sets it.");
+  }
+
+  const firm = await must("POST", "/api/firms", bootstrapToken, {
+    name: "Demo CPA",
+    timeZone: "America/New_York",
+    owner: { name: "Dana Demo", email: "dana@demo-cpa.example.com" },
+  });
+  const key = firm.apiKey;
+  const post = (path, body) => must("POST", path, key, body);
+
+  // Tags are referenced by name everywhere; "Docs received" is set by an automation below.
+  const tagColors = { Individual: "#2563eb", Business: "#7c3aed", VIP: "#d97706", "Docs received": "#16a34a" };
+  for (const [name, color] of Object.entries(tagColors)) await post("/api/tags", { name, color });
+
+  const status = {};
+  for (const [name, description] of [
+    ["Waiting for your documents", "Please upload the documents we asked for in the portal."],
+    ["In preparation", "We have your documents and are preparing your return."],
+    ["Ready for review", "Your return is ready; we will contact you to review it."],
+    ["Filed", "Your return has been filed."],
+  ]) {
+    status[name] = (await post("/api/client-facing-statuses", { name, description })).id;
+  }
+
+  const welcome = await post("/api/templates", {
+    kind: "email",
+    name: "Welcome",
+    subject: "Welcome to {{firm.name}}",
+    body: "Hi {{contact.firstName}},\n\nWe have started {{job.name}} for {{account.name}}. " +
+      "Please upload your documents in the client portal: {{portal.link}}\n\nThank you,\n{{firm.name}}",
+  });
+  const documentsReceived = await post("/api/templates", {
+    kind: "email",
+    name: "Documents received",
+    subject: "We received your documents",
+    body: "Hi {{contact.firstName}},\n\nThank you: we received your documents for {{job.name}} and are " +
+      "preparing your return. You can follow its progress at {{portal.link}}\n\n{{firm.name}}",
+  });
+  const filing = await post("/api/templates", {
+    kind: "email",
+    name: "Filing your return",
+    subject: "{{job.name}} is being filed",
+    body: "Hi {{contact.firstName}},\n\nWe are filing {{job.name}} now and will let you know once it is " +
+      "accepted. Details: {{portal.link}}\n\n{{firm.name}}",
+  });
+  const request = await post("/api/templates", {
+    kind: "request",
+    name: "Tax documents",
+    title: "Documents for your tax return",
+    description: "Please upload the following documents.",
+    items: [
+      { title: "W-2", description: "Every W-2 you received this year." },
+      { title: "1099s", description: "All 1099 forms (interest, dividends, contract work)." },
+      { title: "ID", description: "A photo ID (driver's license or passport)." },
+    ],
+  });
+  const organizer = await post("/api/templates", {
+    kind: "organizer",
+    name: "Individual tax organizer",
+    title: "Tax organizer",
+    questions: [
+      { id: "addressChanged", text: "Did your address change this year?", type: "yesNo" },
+      { id: "dependents", text: "How many dependents do you claim?", type: "number" },
+      { id: "notes", text: "Anything else we should know?", type: "text" },
+    ],
+  });
+  const task = await post("/api/templates", {
+    kind: "task",
+    name: "Prepare return",
+    title: "Prepare return",
+    description: "Prepare the return from the documents the client uploaded.",
+    assignee: { role: "jobAssignees" },
+    dueInDays: 5,
+  });
+  const invoice = await post("/api/templates", {
+    kind: "invoice",
+    name: "Individual tax return",
+    lines: [{ description: "Individual tax return", quantity: 1, unitPrice: 450.0 }],
+    currency: "USD",
+    dueInDays: 14,
+  });
+  const jobTemplate = await post("/api/templates", {
+    kind: "job",
+    name: "Individual tax return",
+    jobName: "[ACCOUNT_NAME] - [YEAR] tax return",
+    priority: "Medium",
+    assigneeIds: [firm.ownerId],
+    startInDays: 0,
+    dueInDays: 30,
+    clientFacingStatusId: status["Waiting for your documents"],
+  });
+
+  const pipeline = await post("/api/pipelines", {
+    name: "Individual tax return",
+    stages: [
+      {
+        name: "Onboarding",
+        automove: true,
+        automations: [
+          { type: "updateClientFacingStatus", visible: true, statusId: status["Waiting for your documents"], description: null },
+          { type: "sendEmail", templateId: welcome.id },
+          { type: "createRequest", templateId: request.id, reminders: { enabled: true, daysBetween: 3, count: 2 } },
+          { type: "createOrganizer", templateId: organizer.id, reminders: { enabled: true, daysBetween: 3, count: 1 } },
+        ],
+      },
+      {
+        name: "Documents received",
+        automove: true,
+        automations: [
+          { type: "updateAccountTags", add: ["Docs received"], remove: [], clear: false },
+          { type: "updateClientFacingStatus", visible: true, statusId: status["In preparation"], description: null },
+          { type: "sendEmail", templateId: documentsReceived.id },
+          { type: "createTask", templateId: task.id },
+        ],
+      },
+      {
+        name: "Review",
+        automove: false,
+        automations: [
+          { type: "updateClientFacingStatus", visible: true, statusId: status["Ready for review"], description: null },
+          { type: "createInvoice", templateId: invoice.id, conditions: { tags: ["Business"] } },
+        ],
+      },
+      {
+        name: "Filing",
+        automove: false,
+        automations: [{ type: "sendEmail", templateId: filing.id }],
+      },
+      {
+        // The last stage can never automove: reaching it does not complete the job.
+        name: "Done",
+        automove: false,
+        automations: [
+          { type: "updateClientFacingStatus", visible: true, statusId: status["Filed"], description: null },
+        ],
+      },
+    ],
+  });
+
+  const account = await post("/api/accounts", { name: "Jordan Rivera", type: "Individual", tags: ["Individual"] });
+  const contact = await post(`/api/accounts/${encodeURIComponent(account.id)}/contacts`, {
+    name: "Jordan Rivera",
+    email: "jordan.rivera@example.com",
+    notify: true,
+    portalAccess: true,
+  });
+  const job = await post("/api/jobs", {
+    accountId: account.id,
+    pipelineId: pipeline.id,
+    templateId: jobTemplate.id,
+    clientFacingStatusVisible: true,
+  });
+
+  const demo = {
+    baseUrl,
+    firmId: firm.id,
+    firmName: firm.name,
+    ownerId: firm.ownerId,
+    apiKey: key,
+    pipelineId: pipeline.id,
+    accountId: account.id,
+    contactId: contact.id,
+    jobId: job.id,
+    seededAt: new Date().toISOString(),
+  };
+  mkdirSync(dirname(demoFile), { recursive: true });
+  writeFileSync(demoFile, JSON.stringify(demo, null, 2) + "\n", { mode: 0o600 });
+  return demo;
+}
+
+try {
+  const existing = await alreadySeeded();
+  if (existing) {
+    console.log(`Demo firm "${existing.firmName ?? "Demo CPA"}" already seeded (${demoFile}).`);
+    console.log(`Demo firm API key: ${existing.apiKey}`);
+  } else {
+    const demo = await seed();
+    console.log(`Seeded demo firm "${demo.firmName}": pipeline "Individual tax return", account "Jordan Rivera", one job.`);
+    console.log(`Demo firm API key: ${demo.apiKey}`);
+  }
+} catch (error) {
+  const reason = error instanceof ApiError ? error.message : `${error?.cause?.message ?? error?.message ?? error}`;
+  console.error(`seed-demo: ${reason}`);
+  process.exit(1);
+}
