@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ClientHub.Functions.Tests.Infrastructure;
+
+/// <summary>
+/// Stands in for SendGrid's <c>/v3/mail/send</c> on a loopback port and records every request
+/// the real SendGrid client made, so tests assert on what SendGrid would have received.
+/// </summary>
+public sealed class SendGridStub : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private int _count;
+
+    public ConcurrentQueue<JsonNode> Mails { get; } = new();
+
+    /// <summary>The status the next requests get (202 unless a test makes SendGrid fail).</summary>
+    public int ResponseStatus { get; set; } = 202;
+
+    public string Url { get; }
+
+    public SendGridStub()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        _app = builder.Build();
+        _app.MapPost("/v3/mail/send", async (HttpContext context) =>
+        {
+            var body = await JsonNode.ParseAsync(context.Request.Body);
+            if (ResponseStatus >= 300)
+            {
+                context.Response.StatusCode = ResponseStatus;
+                await context.Response.WriteAsync("{\"errors\":[{\"message\":\"stub failure\"}]}");
+                return;
+            }
+            Mails.Enqueue(body!);
+            context.Response.StatusCode = 202;
+            context.Response.Headers["X-Message-Id"] = $"stub-{Interlocked.Increment(ref _count)}";
+        });
+        _app.StartAsync().GetAwaiter().GetResult();
+        Url = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    }
+
+    /// <summary>(recipient, subject) of every recorded email.</summary>
+    public IReadOnlyList<(string To, string Subject)> Recipients() =>
+        Mails.SelectMany(m => m["personalizations"]!.AsArray().SelectMany(p => p!["to"]!.AsArray().Select(t =>
+            (t!["email"]!.GetValue<string>(), (p["subject"] ?? m["subject"])!.GetValue<string>())))).ToList();
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+}
