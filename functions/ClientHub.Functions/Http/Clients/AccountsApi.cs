@@ -108,7 +108,9 @@ public static class AccountsApi
     /// <summary>Deleting an account deletes its contacts (and so their portal access).</summary>
     private static async Task<Results<NoContent, NotFound>> DeleteAccountAsync(string id, StaffCaller caller, FirmDocuments documents, CancellationToken cancellationToken)
     {
-        if (!await documents.DeleteAsync(caller.FirmId, DocumentKinds.Account, id, cancellationToken)) return TypedResults.NotFound();
+        // FirmDocuments.DeleteAsync answers true for a missing row too (the SDK does not throw on a 404 delete), so look first.
+        if (await documents.GetAsync<Account>(caller.FirmId, DocumentKinds.Account, id, cancellationToken) is null) return TypedResults.NotFound();
+        await documents.DeleteAsync(caller.FirmId, DocumentKinds.Account, id, cancellationToken);
         await documents.DeleteAccountContactsAsync(caller.FirmId, id, cancellationToken);
         return TypedResults.NoContent();
     }

@@ -76,6 +76,11 @@ public static class ClientFacingStatusesApi
         return TypedResults.Ok(updated);
     }
 
-    private static async Task<Results<NoContent, NotFound>> DeleteStatusAsync(string id, StaffCaller caller, FirmDocuments documents, CancellationToken cancellationToken) =>
-        await documents.DeleteAsync(caller.FirmId, DocumentKinds.Status, id, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
+    private static async Task<Results<NoContent, NotFound>> DeleteStatusAsync(string id, StaffCaller caller, FirmDocuments documents, CancellationToken cancellationToken)
+    {
+        // FirmDocuments.DeleteAsync answers true for a missing row too (the SDK does not throw on a 404 delete), so look first.
+        if (await documents.GetAsync<ClientFacingStatus>(caller.FirmId, DocumentKinds.Status, id, cancellationToken) is null) return TypedResults.NotFound();
+        await documents.DeleteAsync(caller.FirmId, DocumentKinds.Status, id, cancellationToken);
+        return TypedResults.NoContent();
+    }
 }
