@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using ClientHub.Functions.Tests.Infrastructure;
+using ClientHub.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ClientHub.Functions.Tests.Http;
 
@@ -115,5 +117,21 @@ public sealed class ContactsApiTests(ClientHubHost host) : IClassFixture<ClientH
         var firm = await host.CreateFirmAsync();
         await firm.Owner.GetAsync("/api/accounts/aaaaaaaaaaaaaaaaaaaa/contacts").ExpectAsync(404);
         await firm.Owner.PostJsonAsync("/api/accounts/aaaaaaaaaaaaaaaaaaaa/contacts", new { name = "C", email = "c@example.com" }).ExpectAsync(404);
+    }
+
+    [Fact]
+    public async Task The_engine_reads_an_accounts_contacts_from_storage_in_one_call()
+    {
+        var firm = await host.CreateFirmAsync();
+        var accountId = await firm.CreateAccountAsync();
+        var first = await firm.CreateContactAsync(accountId, portalAccess: true);
+        var second = await firm.CreateContactAsync(accountId);
+        await firm.CreateContactAsync(await firm.CreateAccountAsync());
+
+        var contacts = await host.Services.GetRequiredService<FirmDocuments>().ListContactsAsync(firm.Id, accountId, CancellationToken.None);
+
+        Assert.Equal(new[] { first, second }.Order(), contacts.Select(c => c.Id).Order());
+        Assert.All(contacts, c => Assert.Equal(accountId, c.AccountId));
+        Assert.Contains(contacts, c => c.Id == first && c.PortalAccess);
     }
 }
