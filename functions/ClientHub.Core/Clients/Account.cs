@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace ClientHub.Core.Clients;
 
 public enum AccountType { Individual, Company }
@@ -22,10 +24,33 @@ public sealed record Account(string Id, string Name, AccountType Type, IReadOnly
 
     public bool HasAllTags(IEnumerable<string> required) =>
         required.All(t => Tags.Contains(t, StringComparer.OrdinalIgnoreCase));
+
+    /// <summary>The account with <see cref="ApplyTagUpdate"/> applied to its tags.</summary>
+    public Account WithTagsUpdated(IEnumerable<string>? add, IEnumerable<string>? remove, bool clear) =>
+        this with { Tags = ApplyTagUpdate(Tags, add, remove, clear) };
+
+    /// <summary>
+    /// The one rule for changing an account's tags, shared by <c>POST /api/accounts/{id}/tags</c> and the
+    /// updateAccountTags automation: clear first, then remove, then add. Names compare case-insensitively
+    /// (tags are unique per firm that way); the existing order is kept, added names go to the end once.
+    /// </summary>
+    public static IReadOnlyList<string> ApplyTagUpdate(IReadOnlyList<string> current, IEnumerable<string>? add, IEnumerable<string>? remove, bool clear)
+    {
+        var tags = clear ? [] : current.ToList();
+        if (remove is not null)
+        {
+            var removed = new HashSet<string>(remove, StringComparer.OrdinalIgnoreCase);
+            tags.RemoveAll(removed.Contains);
+        }
+        foreach (var name in add ?? [])
+            if (!tags.Contains(name, StringComparer.OrdinalIgnoreCase)) tags.Add(name);
+        return tags;
+    }
 }
 
 public sealed record Contact(string Id, string AccountId, string Name, string Email, bool Notify, bool PortalAccess)
 {
+    [JsonIgnore]
     public string FirstName => Name.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? Name;
 }
 

@@ -1,9 +1,99 @@
+using System.Security.Cryptography;
+using System.Text;
+using Azure;
+using Azure.Data.Tables;
+using ClientHub.Core;
+using ClientHub.Core.Clients;
+using ClientHub.Functions.Http.Auth;
+using ClientHub.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
 namespace ClientHub.Functions.Http.Clients;
 
+public sealed record CreateTagRequest(string? Name, string? Color);
+
+/// <summary>A firm's tags. Accounts, stage conditions and automations refer to them by name, so names are unique per firm, ignoring case.</summary>
 public static class TagsApi
 {
     public static IEndpointRouteBuilder MapTagsApi(this IEndpointRouteBuilder api)
     {
+        var tags = api.MapGroup("/tags").WithTags("Tags").RequireAuthorization(Policies.Staff);
+        tags.MapGet("/", ListTagsAsync);
+        tags.MapGet("/{id}", GetTagAsync);
+        tags.MapPost("/", CreateTagAsync);
+        tags.MapDelete("/{id}", DeleteTagAsync);
         return api;
     }
+
+    private static async Task<Ok<ListResponse<Tag>>> ListTagsAsync(StaffCaller caller, FirmDocuments documents,
+        int? pageSize, string? continuationToken, CancellationToken cancellationToken)
+    {
+        var page = await documents.ListAsync<Tag>(caller.FirmId, DocumentKinds.Tag, HttpConventions.PageSize(pageSize), continuationToken, cancellationToken);
+        return TypedResults.Ok(page.ToList(v => v.Value));
+    }
+
+    private static async Task<Results<Ok<Tag>, NotFound>> GetTagAsync(string id, StaffCaller caller, FirmDocuments documents,
+        HttpResponse response, CancellationToken cancellationToken)
+    {
+        var tag = await documents.GetAsync<Tag>(caller.FirmId, DocumentKinds.Tag, id, cancellationToken);
+        if (tag is null) return TypedResults.NotFound();
+        response.SetETag(tag.ETag);
+        return TypedResults.Ok(tag.Value);
+    }
+
+    private static async Task<Results<Created<Tag>, ValidationProblem>> CreateTagAsync(CreateTagRequest request, StaffCaller caller,
+        FirmDocuments documents, HttpResponse response, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors().Required("name", request.Name).MaxLength("color", request.Color, Limits.Name);
+        if (errors.Any) return errors.ToResult();
+
+        var tag = new Tag(Ids.New(), request.Name!.Trim(), request.Color?.Trim());
+        Response<IReadOnlyList<Response>> result;
+        try
+        {
+            result = await documents.Table.SubmitTransactionAsync(
+            [
+                new(TableTransactionActionType.Add, FirmDocuments.ToEntity(caller.FirmId, FirmDocuments.RowKey(DocumentKinds.Tag, tag.Id), tag)),
+                new(TableTransactionActionType.Add, TagNames.IndexRow(caller.FirmId, tag.Name, tag.Id)),
+            ], cancellationToken);
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex == 1)
+        {
+            throw new ConflictException($"The firm already has a tag named '{tag.Name}'.");
+        }
+        response.SetETag(result.Value[0].Headers.ETag ?? default);
+        return TypedResults.Created($"/api/tags/{tag.Id}", tag);
+    }
+
+    /// <summary>Accounts keep the name of a deleted tag; a tag created again with that name matches them again.</summary>
+    private static async Task<Results<NoContent, NotFound>> DeleteTagAsync(string id, StaffCaller caller, FirmDocuments documents, CancellationToken cancellationToken)
+    {
+        var tag = await documents.GetAsync<Tag>(caller.FirmId, DocumentKinds.Tag, id, cancellationToken);
+        if (tag is null) return TypedResults.NotFound();
+        try
+        {
+            await documents.Table.SubmitTransactionAsync(
+            [
+                new(TableTransactionActionType.Delete, new TableEntity(caller.FirmId, FirmDocuments.RowKey(DocumentKinds.Tag, tag.Value.Id)), ETag.All),
+                new(TableTransactionActionType.Delete, new TableEntity(caller.FirmId, TagNames.RowKey(tag.Value.Name)), ETag.All),
+            ], cancellationToken);
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 404)
+        {
+            return TypedResults.NotFound();
+        }
+        return TypedResults.NoContent();
+    }
+}
+
+/// <summary>
+/// Tag names are unique per firm ignoring case: an index row per normalized name, written in the same
+/// batch as the tag. The key is a hash because a 200-character name, escaped, could pass the 1 KiB row-key limit.
+/// </summary>
+public static class TagNames
+{
+    public static string RowKey(string name) =>
+        FirmDocuments.RowKey(DocumentKinds.TagName, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name.Trim().ToLowerInvariant()))));
+
+    public static TableEntity IndexRow(string firmId, string name, string tagId) => new(firmId, RowKey(name)) { ["TagId"] = tagId };
 }

@@ -1,9 +1,184 @@
+using Azure;
+using Azure.Data.Tables;
+using ClientHub.Core;
+using ClientHub.Core.Firms;
+using ClientHub.Functions.Http.Auth;
+using ClientHub.Functions.Http.Firms;
+using ClientHub.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
 namespace ClientHub.Functions.Http.Staff;
 
+public sealed record CreateStaffRequest(string? Name, string? Email, StaffRole? Role);
+public sealed record UpdateStaffRequest(string? Name, string? Email, StaffRole? Role);
+public sealed record CreatedApiKey(string Id, string ApiKey);
+
+/// <summary>
+/// A firm's staff and their API keys. Everyone reads the staff list; only Owners and Admins manage
+/// staff and keys, and only an Owner makes, keeps or removes an Owner: an Admin who could promote
+/// somebody (or mint a key for an Owner) could make themselves one.
+/// </summary>
 public static class StaffApi
 {
     public static IEndpointRouteBuilder MapStaffApi(this IEndpointRouteBuilder api)
     {
+        var staff = api.MapGroup("/staff").WithTags("Staff");
+        staff.MapGet("/", ListStaffAsync).RequireAuthorization(Policies.Staff);
+        staff.MapGet("/{id}", GetStaffAsync).RequireAuthorization(Policies.Staff);
+        staff.MapPost("/", CreateStaffAsync).RequireAuthorization(Policies.Admin);
+        staff.MapPatch("/{id}", UpdateStaffAsync).RequireAuthorization(Policies.Admin);
+        staff.MapDelete("/{id}", DeleteStaffAsync).RequireAuthorization(Policies.Admin);
+        staff.MapPost("/{id}/api-keys", CreateApiKeyAsync).RequireAuthorization(Policies.Admin);
+
+        api.MapDelete("/api-keys/{id}", RevokeApiKeyAsync).RequireAuthorization(Policies.Admin).WithTags("Staff");
         return api;
     }
+
+    private static async Task<Ok<ListResponse<StaffMember>>> ListStaffAsync(StaffCaller caller, FirmDocuments documents,
+        int? pageSize, string? continuationToken, CancellationToken cancellationToken)
+    {
+        var page = await documents.ListAsync<StaffMember>(caller.FirmId, DocumentKinds.Staff, HttpConventions.PageSize(pageSize), continuationToken, cancellationToken);
+        return TypedResults.Ok(page.ToList(v => v.Value));
+    }
+
+    private static async Task<Results<Ok<StaffMember>, NotFound>> GetStaffAsync(string id, StaffCaller caller, FirmDocuments documents,
+        HttpResponse response, CancellationToken cancellationToken)
+    {
+        var member = await documents.GetAsync<StaffMember>(caller.FirmId, DocumentKinds.Staff, id, cancellationToken);
+        if (member is null) return TypedResults.NotFound();
+        response.SetETag(member.ETag);
+        return TypedResults.Ok(member.Value);
+    }
+
+    private static async Task<Results<Created<StaffMember>, ValidationProblem, ProblemHttpResult>> CreateStaffAsync(
+        CreateStaffRequest request, StaffCaller caller, FirmDocuments documents, HttpResponse response, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors().Required("name", request.Name).Email("email", request.Email);
+        if (request.Role is null) errors.Add("role", "Required.");
+        if (errors.Any) return errors.ToResult();
+        if (request.Role == StaffRole.Owner && caller.Role != StaffRole.Owner) return Forbidden("Only an Owner can add an Owner.");
+
+        var member = new StaffMember(Ids.New(), request.Name!.Trim(), request.Email!.Trim(), request.Role!.Value);
+        var result = await SubmitAsync(documents,
+        [
+            new(TableTransactionActionType.Add, StaffRow(caller.FirmId, member)),
+            new(TableTransactionActionType.Add, StaffEmails.IndexRow(caller.FirmId, member.Email, member.Id)),
+        ], emailActionIndex: 1, cancellationToken);
+        response.SetETag(result[0].Headers.ETag ?? default);
+        return TypedResults.Created($"/api/staff/{member.Id}", member);
+    }
+
+    private static async Task<Results<Ok<StaffMember>, NotFound, ValidationProblem, ProblemHttpResult>> UpdateStaffAsync(
+        string id, UpdateStaffRequest request, StaffCaller caller, FirmDocuments documents, HttpRequest http, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        if (request.Name is not null) errors.Required("name", request.Name);
+        if (request.Email is not null) errors.Email("email", request.Email);
+        if (errors.Any) return errors.ToResult();
+
+        var stored = await documents.GetAsync<StaffMember>(caller.FirmId, DocumentKinds.Staff, id, cancellationToken);
+        if (stored is null) return TypedResults.NotFound();
+        var current = stored.Value;
+        var updated = current with
+        {
+            Name = request.Name?.Trim() ?? current.Name,
+            Email = request.Email?.Trim() ?? current.Email,
+            Role = request.Role ?? current.Role,
+        };
+        if (caller.Role != StaffRole.Owner && (current.Role == StaffRole.Owner || updated.Role == StaffRole.Owner))
+            return Forbidden("Only an Owner can change an Owner or make someone one.");
+        if (current.Role == StaffRole.Owner && updated.Role != StaffRole.Owner)
+            await EnsureAnotherOwnerAsync(documents, caller.FirmId, current.Id, "demote", cancellationToken);
+
+        List<TableTransactionAction> actions =
+            [new(TableTransactionActionType.UpdateReplace, StaffRow(caller.FirmId, updated), http.IfMatch())];
+        var emailChanged = StaffEmails.RowKey(updated.Email) != StaffEmails.RowKey(current.Email);
+        if (emailChanged)
+        {
+            actions.Add(new(TableTransactionActionType.Delete, new TableEntity(caller.FirmId, StaffEmails.RowKey(current.Email)), ETag.All));
+            actions.Add(new(TableTransactionActionType.Add, StaffEmails.IndexRow(caller.FirmId, updated.Email, updated.Id)));
+        }
+        // The index row is keyed by the normalized address, so a change of case alone keeps it.
+        IReadOnlyList<Response> result;
+        try
+        {
+            result = await SubmitAsync(documents, actions, emailActionIndex: emailChanged ? 2 : -1, cancellationToken);
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 404 && e.FailedTransactionActionIndex == 0)
+        {
+            return TypedResults.NotFound();
+        }
+        http.HttpContext.Response.SetETag(result[0].Headers.ETag ?? default);
+        return TypedResults.Ok(updated);
+    }
+
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> DeleteStaffAsync(
+        string id, StaffCaller caller, FirmDocuments documents, CancellationToken cancellationToken)
+    {
+        var stored = await documents.GetAsync<StaffMember>(caller.FirmId, DocumentKinds.Staff, id, cancellationToken);
+        if (stored is null) return TypedResults.NotFound();
+        var member = stored.Value;
+        if (member.Role == StaffRole.Owner)
+        {
+            if (caller.Role != StaffRole.Owner) return Forbidden("Only an Owner can remove an Owner.");
+            await EnsureAnotherOwnerAsync(documents, caller.FirmId, member.Id, "delete", cancellationToken);
+        }
+        // The member's keys stay in the key table but stop working at once: the auth handler
+        // rejects a key whose staff row is gone.
+        try
+        {
+            await documents.Table.SubmitTransactionAsync(
+            [
+                new(TableTransactionActionType.Delete, new TableEntity(caller.FirmId, FirmDocuments.RowKey(DocumentKinds.Staff, member.Id)), stored.ETag),
+                new(TableTransactionActionType.Delete, new TableEntity(caller.FirmId, StaffEmails.RowKey(member.Email)), ETag.All),
+            ], cancellationToken);
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 404)
+        {
+            return TypedResults.NotFound();
+        }
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Created<CreatedApiKey>, NotFound, ProblemHttpResult>> CreateApiKeyAsync(
+        string id, StaffCaller caller, FirmDocuments documents, AccessKeys keys, CancellationToken cancellationToken)
+    {
+        var member = await documents.GetAsync<StaffMember>(caller.FirmId, DocumentKinds.Staff, id, cancellationToken);
+        if (member is null) return TypedResults.NotFound();
+        if (member.Value.Role == StaffRole.Owner && caller.Role != StaffRole.Owner)
+            return Forbidden("Only an Owner can create a key for an Owner.");
+        var (keyId, secret) = await keys.CreateStaffKeyAsync(caller.FirmId, member.Value.Id, cancellationToken);
+        return TypedResults.Created($"/api/api-keys/{keyId}", new CreatedApiKey(keyId, secret));
+    }
+
+    private static async Task<Results<NoContent, NotFound>> RevokeApiKeyAsync(string id, StaffCaller caller, AccessKeys keys, CancellationToken cancellationToken) =>
+        await keys.RevokeAsync(caller.FirmId, id, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
+
+    /// <summary>A firm always keeps an Owner: the last one can be neither deleted nor demoted.</summary>
+    /// <remarks>Two Owners removing each other at the same instant could both pass; an accepted race for a rare, manual action.</remarks>
+    private static async Task EnsureAnotherOwnerAsync(FirmDocuments documents, string firmId, string ownerId, string action, CancellationToken cancellationToken)
+    {
+        var staff = await documents.ListAllAsync<StaffMember>(firmId, DocumentKinds.Staff, cancellationToken);
+        if (!staff.Any(s => s.Role == StaffRole.Owner && s.Id != ownerId))
+            throw new ConflictException($"Cannot {action} the firm's last Owner.");
+    }
+
+    private static async Task<IReadOnlyList<Response>> SubmitAsync(FirmDocuments documents, IEnumerable<TableTransactionAction> actions,
+        int emailActionIndex, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await documents.Table.SubmitTransactionAsync(actions, cancellationToken)).Value;
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex == emailActionIndex)
+        {
+            throw new ConflictException("Another staff member of the firm has this email address.");
+        }
+    }
+
+    private static TableEntity StaffRow(string firmId, StaffMember member) =>
+        FirmDocuments.ToEntity(firmId, FirmDocuments.RowKey(DocumentKinds.Staff, member.Id), member);
+
+    private static ProblemHttpResult Forbidden(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", type: "https://httpstatuses.io/403");
 }
