@@ -75,15 +75,9 @@ public sealed class FirmDocuments(TableServiceClient tables, StorageNames names)
     public async Task<bool> DeleteAsync(string firmId, string kind, string id, CancellationToken cancellationToken)
     {
         if (!Ids.IsWellFormed(id)) return false;
-        try
-        {
-            await _table.DeleteEntityAsync(firmId, RowKey(kind, id), ETag.All, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return false;
-        }
+        // The SDK reports a missing row as a 404 response rather than an exception.
+        var response = await _table.DeleteEntityAsync(firmId, RowKey(kind, id), ETag.All, cancellationToken);
+        return response.Status != 404;
     }
 
     public static TableEntity ToEntity<T>(string partitionKey, string rowKey, T value)

@@ -13,15 +13,6 @@ public sealed record Account(string Id, string Name, AccountType Type, IReadOnly
     /// <summary>Document folders created by applyFolderTemplate.</summary>
     public IReadOnlyList<string> Folders { get; init; } = [];
 
-    /// <summary>The tag update rule of the API and the automation: clear, then remove, then add.</summary>
-    public Account WithTagsUpdated(IEnumerable<string> add, IEnumerable<string> remove, bool clear)
-    {
-        var tags = clear ? [] : Tags.Where(t => !remove.Contains(t, StringComparer.OrdinalIgnoreCase)).ToList();
-        foreach (var tag in add)
-            if (!tags.Contains(tag, StringComparer.OrdinalIgnoreCase)) tags.Add(tag);
-        return this with { Tags = tags };
-    }
-
     public bool HasAllTags(IEnumerable<string> required) =>
         required.All(t => Tags.Contains(t, StringComparer.OrdinalIgnoreCase));
 

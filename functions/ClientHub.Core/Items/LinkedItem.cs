@@ -80,9 +80,9 @@ public sealed record TaskItem : LinkedItem
     public string? AssigneeId { get; init; }
     public DateOnly? DueDate { get; init; }
     public TaskStatus Status { get; init; }
-    public override string Type => ItemTypes.Task;
-    public override bool IsComplete => Status == TaskStatus.Done;
-    public override string StatusName => Status.ToString();
+    [JsonIgnore] public override string Type => ItemTypes.Task;
+    [JsonIgnore] public override bool IsComplete => Status == TaskStatus.Done;
+    [JsonIgnore] public override string StatusName => Status.ToString();
 }
 
 public enum RequestStatus { Sent, Submitted, Completed }
@@ -97,9 +97,9 @@ public sealed record RequestItem : LinkedItem
     public string? Description { get; init; }
     public RequestStatus Status { get; init; }
     public IReadOnlyList<RequestEntry> Items { get; init; } = [];
-    public override string Type => ItemTypes.Request;
-    public override bool IsComplete => Status is RequestStatus.Submitted or RequestStatus.Completed;
-    public override string StatusName => Status.ToString();
+    [JsonIgnore] public override string Type => ItemTypes.Request;
+    [JsonIgnore] public override bool IsComplete => Status is RequestStatus.Submitted or RequestStatus.Completed;
+    [JsonIgnore] public override string StatusName => Status.ToString();
 }
 
 public enum OrganizerStatus { Sent, Submitted, Archived }
@@ -110,11 +110,11 @@ public sealed record OrganizerItem : LinkedItem
     public IReadOnlyList<OrganizerQuestion> Questions { get; init; } = [];
     public IReadOnlyDictionary<string, System.Text.Json.JsonElement> Answers { get; init; } = new Dictionary<string, System.Text.Json.JsonElement>();
     public OrganizerStatus Status { get; init; }
-    public override string Type => ItemTypes.Organizer;
+    [JsonIgnore] public override string Type => ItemTypes.Organizer;
 
     /// <summary>Submitted only: an archived organizer does not count (TaxDome).</summary>
-    public override bool IsComplete => Status == OrganizerStatus.Submitted;
-    public override string StatusName => Status.ToString();
+    [JsonIgnore] public override bool IsComplete => Status == OrganizerStatus.Submitted;
+    [JsonIgnore] public override string StatusName => Status.ToString();
 }
 
 public enum InvoiceStatus { Unpaid, PartiallyPaid, Paid, Void }
@@ -127,11 +127,11 @@ public sealed record InvoiceItem : LinkedItem
     public decimal AmountPaid { get; init; }
     public DateOnly? DueDate { get; init; }
     public InvoiceStatus Status { get; init; }
-    public override string Type => ItemTypes.Invoice;
+    [JsonIgnore] public override string Type => ItemTypes.Invoice;
 
     /// <summary>Paid in full; a partial payment does not count.</summary>
-    public override bool IsComplete => Status == InvoiceStatus.Paid;
-    public override string StatusName => Status.ToString();
+    [JsonIgnore] public override bool IsComplete => Status == InvoiceStatus.Paid;
+    [JsonIgnore] public override string StatusName => Status.ToString();
 
     public InvoiceItem WithPayment(decimal amount, DateTimeOffset now)
     {
@@ -149,11 +149,11 @@ public sealed record ProposalItem : LinkedItem
     public string? InvoiceTemplateId { get; init; }
     public ProposalStatus Status { get; init; }
     public string? SignerName { get; init; }
-    public override string Type => ItemTypes.Proposal;
+    [JsonIgnore] public override string Type => ItemTypes.Proposal;
 
     /// <summary>Signed. Its invoice, when it has one, is a linked item of its own that must be paid too.</summary>
-    public override bool IsComplete => Status == ProposalStatus.Signed;
-    public override string StatusName => Status.ToString();
+    [JsonIgnore] public override bool IsComplete => Status == ProposalStatus.Signed;
+    [JsonIgnore] public override string StatusName => Status.ToString();
 }
 
 public sealed record ClientTask(string Text, bool Checked);
@@ -164,10 +164,10 @@ public sealed record MessageItem : LinkedItem
     public string Body { get; init; } = "";
     public IReadOnlyList<ClientTask> ClientTasks { get; init; } = [];
     public IReadOnlyList<RequestComment> Replies { get; init; } = [];
-    public override string Type => ItemTypes.Message;
-    public override bool IsComplete => ClientTasks.All(t => t.Checked);
+    [JsonIgnore] public override string Type => ItemTypes.Message;
+    [JsonIgnore] public override bool IsComplete => ClientTasks.All(t => t.Checked);
 
     /// <summary>A message without client tasks does not block automove.</summary>
-    public override bool RequiresAction => ClientTasks.Count > 0;
-    public override string StatusName => IsComplete ? "Complete" : "Open";
+    [JsonIgnore] public override bool RequiresAction => ClientTasks.Count > 0;
+    [JsonIgnore] public override string StatusName => IsComplete ? "Complete" : "Open";
 }

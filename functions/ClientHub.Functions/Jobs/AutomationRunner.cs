@@ -104,8 +104,7 @@ public sealed class AutomationRunner(JobStore store, FirmDocuments documents, IE
     private async Task<int> EmailContactsAsync(Job job, Account account, string subject, string body, string effectKey, string? itemId, CancellationToken cancellationToken)
     {
         var firm = (await documents.GetAsync<Firm>(job.FirmId, DocumentKinds.Firm, job.FirmId, cancellationToken))?.Value;
-        var contacts = (await documents.ListAllAsync<Contact>(job.FirmId, DocumentKinds.Contact, cancellationToken))
-            .Where(c => c.AccountId == account.Id && c.Notify).OrderBy(c => c.Id).ToList();
+        var contacts = (await documents.ListContactsAsync(job.FirmId, account.Id, cancellationToken)).Where(c => c.Notify).OrderBy(c => c.Id).ToList();
         foreach (var contact in contacts)
         {
             var key = $"{effectKey}:{contact.Id}";

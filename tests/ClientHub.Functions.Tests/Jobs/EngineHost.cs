@@ -77,7 +77,7 @@ public sealed class Scenario(ClientHubHost host, TestFirm firm)
             await SaveAsync(DocumentKinds.Tag, new Tag(Ids.New(), tag, null), t => t.Id);
         var account = await SaveAsync(DocumentKinds.Account, new Account(Ids.New(), name, AccountType.Individual, tags ?? []), a => a.Id);
         for (var i = 1; i <= contacts; i++)
-            await SaveAsync(DocumentKinds.Contact, new Contact(Ids.New(), account.Id, $"Contact{i} {name}", $"c{i}-{account.Id}@example.com", true, true), c => c.Id);
+            await Documents.InsertContactAsync(Firm.Id, new Contact(Ids.New(), account.Id, $"Contact{i} {name}", $"c{i}-{account.Id}@example.com", true, true), CancellationToken.None);
         return account;
     }
 
