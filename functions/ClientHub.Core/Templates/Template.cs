@@ -29,6 +29,8 @@ public static class TemplateKinds
 {
     public const string Email = "email", Task = "task", Request = "request", Organizer = "organizer", Invoice = "invoice",
         Proposal = "proposal", Message = "message", Folder = "folder", Job = "job";
+
+    public static IReadOnlyList<string> All { get; } = [Email, Task, Request, Organizer, Invoice, Proposal, Message, Folder, Job];
 }
 
 public sealed record EmailTemplate : Template
