@@ -81,10 +81,15 @@ public static class PipelinesApi
     }
 
     private static async Task<Results<NoContent, NotFound>> DeleteAsync(
-        string id, StaffCaller caller, FirmDocuments documents, CancellationToken cancellationToken) =>
-        await documents.DeleteAsync(caller.FirmId, DocumentKinds.Pipeline, id, cancellationToken)
-            ? TypedResults.NoContent()
-            : TypedResults.NotFound();
+        string id, StaffCaller caller, FirmDocuments documents, CancellationToken cancellationToken)
+    {
+        // TableClient.DeleteEntityAsync answers a missing row without throwing, so
+        // FirmDocuments.DeleteAsync cannot tell "deleted" from "never there"; read first.
+        if (await documents.GetAsync<Pipeline>(caller.FirmId, DocumentKinds.Pipeline, id, cancellationToken) is null)
+            return TypedResults.NotFound();
+        await documents.DeleteAsync(caller.FirmId, DocumentKinds.Pipeline, id, cancellationToken);
+        return TypedResults.NoContent();
+    }
 
     private static async Task<IReadOnlyList<RuleViolation>> ValidateAsync(FirmDocuments documents, string firmId, Pipeline pipeline,
         CancellationToken cancellationToken)

@@ -94,9 +94,9 @@ public static class TemplatesApi
         var pipelines = await documents.ListAllAsync<Pipeline>(caller.FirmId, DocumentKinds.Pipeline, cancellationToken);
         if (pipelines.FirstOrDefault(p => PipelineRules.ReferencedTemplateIds(p).Contains(id)) is { } user)
             throw new ConflictException($"The template is used by the pipeline \"{user.Name}\" ({user.Id}); remove it from there first.");
-        return await documents.DeleteAsync(caller.FirmId, DocumentKinds.Template, id, cancellationToken)
-            ? TypedResults.NoContent()
-            : TypedResults.NotFound();
+        // Read above rather than trusting DeleteAsync's result: TableClient answers a missing row without throwing.
+        await documents.DeleteAsync(caller.FirmId, DocumentKinds.Template, id, cancellationToken);
+        return TypedResults.NoContent();
     }
 
     private static async Task<IReadOnlyList<RuleViolation>> ValidateAsync(FirmDocuments documents, string firmId, Template template,
