@@ -81,50 +81,50 @@ public abstract record RemindingAutomation : TemplatedAutomation
 
 public sealed record SendEmail : TemplatedAutomation
 {
-    public override string Type => AutomationTypes.SendEmail;
-    public override string? TemplateKind => TemplateKinds.Email;
+    [JsonIgnore] public override string Type => AutomationTypes.SendEmail;
+    [JsonIgnore] public override string? TemplateKind => TemplateKinds.Email;
 }
 
 public sealed record SendMessage : RemindingAutomation
 {
-    public override string Type => AutomationTypes.SendMessage;
-    public override string? TemplateKind => TemplateKinds.Message;
+    [JsonIgnore] public override string Type => AutomationTypes.SendMessage;
+    [JsonIgnore] public override string? TemplateKind => TemplateKinds.Message;
 }
 
 public sealed record CreateTask : TemplatedAutomation
 {
-    public override string Type => AutomationTypes.CreateTask;
-    public override string? TemplateKind => TemplateKinds.Task;
+    [JsonIgnore] public override string Type => AutomationTypes.CreateTask;
+    [JsonIgnore] public override string? TemplateKind => TemplateKinds.Task;
 }
 
 public sealed record CreateRequest : RemindingAutomation
 {
-    public override string Type => AutomationTypes.CreateRequest;
-    public override string? TemplateKind => TemplateKinds.Request;
+    [JsonIgnore] public override string Type => AutomationTypes.CreateRequest;
+    [JsonIgnore] public override string? TemplateKind => TemplateKinds.Request;
 }
 
 public sealed record CreateOrganizer : RemindingAutomation
 {
-    public override string Type => AutomationTypes.CreateOrganizer;
-    public override string? TemplateKind => TemplateKinds.Organizer;
+    [JsonIgnore] public override string Type => AutomationTypes.CreateOrganizer;
+    [JsonIgnore] public override string? TemplateKind => TemplateKinds.Organizer;
 }
 
 public sealed record CreateInvoice : RemindingAutomation
 {
-    public override string Type => AutomationTypes.CreateInvoice;
-    public override string? TemplateKind => TemplateKinds.Invoice;
+    [JsonIgnore] public override string Type => AutomationTypes.CreateInvoice;
+    [JsonIgnore] public override string? TemplateKind => TemplateKinds.Invoice;
 }
 
 public sealed record SendProposal : RemindingAutomation
 {
-    public override string Type => AutomationTypes.SendProposal;
-    public override string? TemplateKind => TemplateKinds.Proposal;
+    [JsonIgnore] public override string Type => AutomationTypes.SendProposal;
+    [JsonIgnore] public override string? TemplateKind => TemplateKinds.Proposal;
 }
 
 public sealed record ApplyFolderTemplate : TemplatedAutomation
 {
-    public override string Type => AutomationTypes.ApplyFolderTemplate;
-    public override string? TemplateKind => TemplateKinds.Folder;
+    [JsonIgnore] public override string Type => AutomationTypes.ApplyFolderTemplate;
+    [JsonIgnore] public override string? TemplateKind => TemplateKinds.Folder;
 }
 
 public sealed record UpdateAccountTags : Automation
@@ -132,7 +132,7 @@ public sealed record UpdateAccountTags : Automation
     public IReadOnlyList<string> Add { get; init; } = [];
     public IReadOnlyList<string> Remove { get; init; } = [];
     public bool Clear { get; init; }
-    public override string Type => AutomationTypes.UpdateAccountTags;
+    [JsonIgnore] public override string Type => AutomationTypes.UpdateAccountTags;
 }
 
 public sealed record UpdateJobAssignees : Automation
@@ -140,14 +140,14 @@ public sealed record UpdateJobAssignees : Automation
     public IReadOnlyList<string> Add { get; init; } = [];
     public IReadOnlyList<string> Remove { get; init; } = [];
     public bool Clear { get; init; }
-    public override string Type => AutomationTypes.UpdateJobAssignees;
+    [JsonIgnore] public override string Type => AutomationTypes.UpdateJobAssignees;
 }
 
 public sealed record UpdateAccountAccess : Automation
 {
     public IReadOnlyList<string> Grant { get; init; } = [];
     public IReadOnlyList<string> Revoke { get; init; } = [];
-    public override string Type => AutomationTypes.UpdateAccountAccess;
+    [JsonIgnore] public override string Type => AutomationTypes.UpdateAccountAccess;
 }
 
 public sealed record UpdateClientFacingStatus : Automation
@@ -155,5 +155,5 @@ public sealed record UpdateClientFacingStatus : Automation
     public bool Visible { get; init; } = true;
     public string? StatusId { get; init; }
     public string? Description { get; init; }
-    public override string Type => AutomationTypes.UpdateClientFacingStatus;
+    [JsonIgnore] public override string Type => AutomationTypes.UpdateClientFacingStatus;
 }

@@ -21,6 +21,8 @@ public abstract record Template
     public string Id { get; init; } = "";
     public required string Name { get; init; }
 
+    // System.Text.Json does not inherit [JsonIgnore] to overrides, so each override repeats it;
+    // without it the property collides with the "kind" discriminator.
     [JsonIgnore]
     public abstract string Kind { get; }
 }
@@ -29,13 +31,15 @@ public static class TemplateKinds
 {
     public const string Email = "email", Task = "task", Request = "request", Organizer = "organizer", Invoice = "invoice",
         Proposal = "proposal", Message = "message", Folder = "folder", Job = "job";
+
+    public static IReadOnlyList<string> All { get; } = [Email, Task, Request, Organizer, Invoice, Proposal, Message, Folder, Job];
 }
 
 public sealed record EmailTemplate : Template
 {
     public required string Subject { get; init; }
     public required string Body { get; init; }
-    public override string Kind => TemplateKinds.Email;
+    [JsonIgnore] public override string Kind => TemplateKinds.Email;
 }
 
 /// <summary>Who a created task goes to: a named staff member, or the job's assignees.</summary>
@@ -50,7 +54,7 @@ public sealed record TaskTemplate : Template
     public string? Description { get; init; }
     public TaskAssignee? Assignee { get; init; }
     public int? DueInDays { get; init; }
-    public override string Kind => TemplateKinds.Task;
+    [JsonIgnore] public override string Kind => TemplateKinds.Task;
 }
 
 public sealed record RequestTemplateItem(string Title, string? Description);
@@ -60,7 +64,7 @@ public sealed record RequestTemplate : Template
     public required string Title { get; init; }
     public string? Description { get; init; }
     public IReadOnlyList<RequestTemplateItem> Items { get; init; } = [];
-    public override string Kind => TemplateKinds.Request;
+    [JsonIgnore] public override string Kind => TemplateKinds.Request;
 }
 
 public sealed record OrganizerQuestion(string Id, string Text, string Type);
@@ -69,7 +73,7 @@ public sealed record OrganizerTemplate : Template
 {
     public required string Title { get; init; }
     public IReadOnlyList<OrganizerQuestion> Questions { get; init; } = [];
-    public override string Kind => TemplateKinds.Organizer;
+    [JsonIgnore] public override string Kind => TemplateKinds.Organizer;
 }
 
 public sealed record InvoiceLine(string Description, decimal Quantity, decimal UnitPrice);
@@ -79,7 +83,7 @@ public sealed record InvoiceTemplate : Template
     public IReadOnlyList<InvoiceLine> Lines { get; init; } = [];
     public string Currency { get; init; } = "USD";
     public int? DueInDays { get; init; }
-    public override string Kind => TemplateKinds.Invoice;
+    [JsonIgnore] public override string Kind => TemplateKinds.Invoice;
 }
 
 public sealed record ProposalTemplate : Template
@@ -87,7 +91,7 @@ public sealed record ProposalTemplate : Template
     public required string Title { get; init; }
     public string Body { get; init; } = "";
     public string? InvoiceTemplateId { get; init; }
-    public override string Kind => TemplateKinds.Proposal;
+    [JsonIgnore] public override string Kind => TemplateKinds.Proposal;
 }
 
 public sealed record MessageTemplate : Template
@@ -95,13 +99,13 @@ public sealed record MessageTemplate : Template
     public required string Subject { get; init; }
     public string Body { get; init; } = "";
     public IReadOnlyList<string> ClientTasks { get; init; } = [];
-    public override string Kind => TemplateKinds.Message;
+    [JsonIgnore] public override string Kind => TemplateKinds.Message;
 }
 
 public sealed record FolderTemplate : Template
 {
     public IReadOnlyList<string> Folders { get; init; } = [];
-    public override string Kind => TemplateKinds.Folder;
+    [JsonIgnore] public override string Kind => TemplateKinds.Folder;
 }
 
 public sealed record JobTemplate : Template
@@ -112,5 +116,5 @@ public sealed record JobTemplate : Template
     public int? StartInDays { get; init; }
     public int? DueInDays { get; init; }
     public string? ClientFacingStatusId { get; init; }
-    public override string Kind => TemplateKinds.Job;
+    [JsonIgnore] public override string Kind => TemplateKinds.Job;
 }
