@@ -189,21 +189,52 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names)
 
     // ---- effects (idempotency records of external side effects) ----
 
-    /// <summary>Records the intent of an external effect; returns the existing record's status when one exists.</summary>
-    public async Task<string?> RecordIntentAsync(string firmId, string jobId, string key, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims the right to perform an external effect (an email) once. Returns null when the caller
+    /// holds the claim and must perform the effect, or the recorded outcome when it was already done.
+    /// </summary>
+    /// <remarks>
+    /// An unsent intent whose claim expired was left by a crash, and is taken over; one still claimed
+    /// belongs to a concurrent delivery of the same message, which is waited for rather than
+    /// duplicated. The claim must outlast one send attempt (the SendGrid timeout).
+    /// </remarks>
+    public async Task<string?> ClaimEffectAsync(string firmId, string jobId, string key, TimeSpan claim, TimeProvider time, CancellationToken cancellationToken)
     {
         var pk = PartitionKey(firmId, jobId);
-        try
+        var rk = $"effect|{key}";
+        while (true)
         {
-            await Table.AddEntityAsync(new TableEntity(pk, $"effect|{key}") { ["Status"] = "intent" }, cancellationToken);
-            return null;
-        }
-        catch (RequestFailedException e) when (e.Status == 409)
-        {
-            var existing = await Table.GetEntityAsync<TableEntity>(pk, $"effect|{key}", cancellationToken: cancellationToken);
-            return existing.Value.GetString("Status");
+            var now = time.GetUtcNow();
+            try
+            {
+                await Table.AddEntityAsync(new TableEntity(pk, rk) { ["Status"] = "intent", ["ClaimedUntil"] = now + claim }, cancellationToken);
+                return null;
+            }
+            catch (RequestFailedException e) when (e.Status == 409)
+            {
+            }
+            var existing = (await Table.GetEntityAsync<TableEntity>(pk, rk, cancellationToken: cancellationToken)).Value;
+            if (existing.GetString("Status") != "intent") return existing.GetString("Status");
+            if (existing.GetDateTimeOffset("ClaimedUntil") < now)
+            {
+                try
+                {
+                    existing["ClaimedUntil"] = now + claim;
+                    await Table.UpdateEntityAsync(existing, existing.ETag, TableUpdateMode.Merge, cancellationToken);
+                    return null;
+                }
+                catch (RequestFailedException e) when (e.Status == 412)
+                {
+                    continue;
+                }
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
         }
     }
+
+    /// <summary>Gives a claim back when the effect certainly did not happen (the provider refused), so the retry need not wait for it to expire.</summary>
+    public Task ReleaseEffectAsync(string firmId, string jobId, string key, CancellationToken cancellationToken) =>
+        Table.DeleteEntityAsync(PartitionKey(firmId, jobId), $"effect|{key}", ETag.All, cancellationToken);
 
     public Task MarkEffectAsync(string firmId, string jobId, string key, string status, CancellationToken cancellationToken) =>
         Table.UpsertEntityAsync(new TableEntity(PartitionKey(firmId, jobId), $"effect|{key}") { ["Status"] = status }, TableUpdateMode.Merge, cancellationToken);

@@ -25,6 +25,9 @@ public sealed record AutomationOutcome(Func<Job, Job> Change, IReadOnlyList<Tabl
 public sealed class AutomationRunner(JobStore store, FirmDocuments documents, IEmailSender email, EmailLog emailLog,
     IOptions<ClientHubOptions> options, TimeProvider time)
 {
+    /// <summary>How long one delivery may take to send one email before another delivery takes over.</summary>
+    private static readonly TimeSpan EmailClaim = TimeSpan.FromSeconds(40);
+
     public async Task<AutomationOutcome> RunAsync(Job job, Automation automation, Account account, AutomationMessage run, CancellationToken cancellationToken)
     {
         if (automation.Conditions is { IsEmpty: false } conditions && !account.HasAllTags(conditions.Tags!))
@@ -108,8 +111,7 @@ public sealed class AutomationRunner(JobStore store, FirmDocuments documents, IE
         foreach (var contact in contacts)
         {
             var key = $"{effectKey}:{contact.Id}";
-            var status = await store.RecordIntentAsync(job.FirmId, job.Id, key, cancellationToken);
-            if (status is not (null or "intent")) continue;
+            if (await store.ClaimEffectAsync(job.FirmId, job.Id, key, EmailClaim, time, cancellationToken) is not null) continue;
             var values = new Dictionary<string, string>
             {
                 ["account.name"] = account.Name, ["contact.firstName"] = contact.FirstName, ["contact.name"] = contact.Name,
@@ -126,6 +128,8 @@ public sealed class AutomationRunner(JobStore store, FirmDocuments documents, IE
             }
             catch (EmailSendFailed failed)
             {
+                // An answer from SendGrid means it did not take the email; a timeout might hide a send, so that claim is left to expire.
+                if (failed.Status != 0) await store.ReleaseEffectAsync(job.FirmId, job.Id, key, cancellationToken);
                 await emailLog.WriteAsync(job.FirmId, new EmailLogEntry(id, contact.Email, message.Subject, "automation", itemId, job.Id, account.Id,
                     "notSent", null, null, failed.Message), cancellationToken);
                 throw;
