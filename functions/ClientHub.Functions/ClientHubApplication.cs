@@ -83,6 +83,8 @@ public static class ClientHubApplication
         app.MapScalarApiReference();
         app.MapGet("/healthz", StorageInitializer.HealthAsync).ExcludeFromDescription();
 
+        // An instance without the http role serves only /healthz (it runs queues and/or timers).
+        if (!app.Services.GetRequiredService<HostRoles>().Http) return app;
         var api = app.MapGroup("/api");
         api.MapFirmsApi();
         api.MapStaffApi();
