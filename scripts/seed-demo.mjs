@@ -280,8 +280,18 @@ async function tryIt(demo) {
   const jobUrl = `${baseUrl}/api/jobs/${job.id}`;
   const lines = [];
   if (!item) {
-    lines.push(`Try it: the demo job "${job.name}" is in stage "${job.stageName}" (automation ${job.automation?.state}) with no task or`);
-    lines.push(`request to complete; move it with POST ${jobUrl}/move {"stageId": "..."}. See it:`);
+    // Past the automove stages (or the request was completed some other way): move it by hand.
+    const pipeline = await must("GET", `/api/pipelines/${encodeURIComponent(job.pipelineId)}`, demo.apiKey);
+    const stages = pipeline.stages ?? [];
+    const next = stages[stages.findIndex(stage => stage.id === job.stageId) + 1];
+    lines.push(`Try it: the demo job "${job.name}" is in stage "${job.stageName}" with no task or request to complete.`);
+    if (next) {
+      lines.push(`Move it to "${next.name}" yourself and look at it:`);
+      lines.push(`  curl -s -X POST ${auth} -H "Content-Type: application/json" -d '{"stageId":"${next.id}"}' ${jobUrl}/move`);
+    } else {
+      lines.push(`It is in the last stage; complete it and look at it:`);
+      lines.push(`  curl -s -X POST ${auth} ${jobUrl}/complete`);
+    }
     lines.push(`  curl -s ${auth} ${jobUrl}`);
     return lines.join("\n");
   }
