@@ -134,7 +134,7 @@ async function seed() {
       { title: "ID", description: "A photo ID (driver's license or passport)." },
     ],
   });
-  const organizer = await post("/api/templates", {
+  await post("/api/templates", {
     kind: "organizer",
     name: "Individual tax organizer",
     title: "Tax organizer",
@@ -170,21 +170,25 @@ async function seed() {
     clientFacingStatusId: status["Waiting for your documents"],
   });
 
+  // The first two stages automove, and every item they create is one the firm can complete through
+  // the API (PATCH /api/requests/{id} {"status":"Completed"}, PATCH /api/tasks/{id} {"status":"Done"}),
+  // so the demo job visibly moves by itself. The organizer template is seeded for firms to use, but
+  // not put on an automove stage: only the client can submit an organizer (through the portal), so
+  // it would hold the demo job in its first stage.
   const pipeline = await post("/api/pipelines", {
     name: "Individual tax return",
     stages: [
       {
-        name: "Onboarding",
+        name: "Waiting for documents",
         automove: true,
         automations: [
           { type: "updateClientFacingStatus", visible: true, statusId: status["Waiting for your documents"], description: null },
           { type: "sendEmail", templateId: welcome.id },
           { type: "createRequest", templateId: request.id, reminders: { enabled: true, daysBetween: 3, count: 2 } },
-          { type: "createOrganizer", templateId: organizer.id, reminders: { enabled: true, daysBetween: 3, count: 1 } },
         ],
       },
       {
-        name: "Documents received",
+        name: "Preparation",
         automove: true,
         automations: [
           { type: "updateAccountTags", add: ["Docs received"], remove: [], clear: false },
@@ -248,15 +252,74 @@ async function seed() {
   return demo;
 }
 
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+
+/**
+ * The demo job and the first incomplete task or request of its current stage entry. The engine
+ * runs a stage's automations from a queue after the write that enters it, so this waits (up to
+ * 30 s) until the job's automation is no longer running and its pending items are listed.
+ */
+async function pendingItem(demo) {
+  const jobPath = `/api/jobs/${encodeURIComponent(demo.jobId)}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const job = await must("GET", jobPath, demo.apiKey);
+    const items = (await must("GET", `${jobPath}/items`, demo.apiKey)).items ?? [];
+    const pending = items.filter(i => !i.complete && i.stageEntrySeq === job.entrySeq);
+    const item = pending.find(i => i.type === "task" || i.type === "request") ?? null;
+    const settled = job.automation?.state !== "running" && pending.length >= (job.pendingItems ?? 0);
+    if (item || settled || Date.now() > deadline) return { job, item };
+    await sleep(500);
+  }
+}
+
+/** Copy-paste curl commands that complete the demo job's pending item and show the job moving on. */
+async function tryIt(demo) {
+  const { job, item } = await pendingItem(demo);
+  const auth = `-H "Authorization: Bearer ${demo.apiKey}"`;
+  const jobUrl = `${baseUrl}/api/jobs/${job.id}`;
+  const lines = [];
+  if (!item) {
+    // Past the automove stages (or the request was completed some other way): move it by hand.
+    const pipeline = await must("GET", `/api/pipelines/${encodeURIComponent(job.pipelineId)}`, demo.apiKey);
+    const stages = pipeline.stages ?? [];
+    const next = stages[stages.findIndex(stage => stage.id === job.stageId) + 1];
+    lines.push(`Try it: the demo job "${job.name}" is in stage "${job.stageName}" with no task or request to complete.`);
+    if (next) {
+      lines.push(`Move it to "${next.name}" yourself and look at it:`);
+      lines.push(`  curl -s -X POST ${auth} -H "Content-Type: application/json" -d '{"stageId":"${next.id}"}' ${jobUrl}/move`);
+    } else {
+      lines.push(`It is in the last stage; complete it and look at it:`);
+      lines.push(`  curl -s -X POST ${auth} ${jobUrl}/complete`);
+    }
+    lines.push(`  curl -s ${auth} ${jobUrl}`);
+    return lines.join("\n");
+  }
+  const [path, done] = item.type === "task" ? ["tasks", "Done"] : ["requests", "Completed"];
+  lines.push(`Try it: the demo job "${job.name}" waits in stage "${job.stageName}" for its ${item.type}.`);
+  lines.push(`Complete the ${item.type} and the job moves to the next stage by itself (the engine runs from a queue: allow a few seconds).`);
+  lines.push(`  curl -s ${auth} ${jobUrl}/items`);
+  lines.push(`  curl -s -X PATCH ${auth} -H "Content-Type: application/json" -d '{"status":"${done}"}' ${baseUrl}/api/${path}/${item.id}`);
+  lines.push(`  curl -s ${auth} ${jobUrl}`);
+  return lines.join("\n");
+}
+
 try {
-  const existing = await alreadySeeded();
-  if (existing) {
-    console.log(`Demo firm "${existing.firmName ?? "Demo CPA"}" already seeded (${demoFile}).`);
-    console.log(`Demo firm API key: ${existing.apiKey}`);
+  let demo = await alreadySeeded();
+  if (demo) {
+    console.log(`Demo firm "${demo.firmName ?? "Demo CPA"}" already seeded (${demoFile}).`);
   } else {
-    const demo = await seed();
-    console.log(`Seeded demo firm "${demo.firmName}": pipeline "Individual tax return", account "Jordan Rivera", one job.`);
-    console.log(`Demo firm API key: ${demo.apiKey}`);
+    demo = await seed();
+    console.log(`Seeded demo firm "${demo.firmName}": pipeline "Individual tax return" (5 stages), account "Jordan Rivera", one job.`);
+  }
+  console.log(`Demo firm API key: ${demo.apiKey}`);
+  console.log("");
+  try {
+    console.log(await tryIt(demo));
+  } catch (error) {
+    // The demo is seeded; only the hint is missing (the job may have been deleted or archived).
+    const reason = error instanceof ApiError ? error.message : `${error?.cause?.message ?? error?.message ?? error}`;
+    console.log(`Try it: no hint for the demo job ${demo.jobId} (${reason}).`);
   }
 } catch (error) {
   const reason = error instanceof ApiError ? error.message : `${error?.cause?.message ?? error?.message ?? error}`;
