@@ -89,6 +89,8 @@ public enum RequestStatus { Sent, Submitted, Completed }
 
 public sealed record RequestEntry(string Id, string Title, string? Description, TaskStatus Status, IReadOnlyList<RequestComment> Comments, IReadOnlyList<string> Documents);
 
+public sealed record RequestSummary(int Sent, int Todo, int InProgress, int Done);
+
 public sealed record RequestComment(DateTimeOffset At, string By, string Text);
 
 public sealed record RequestItem : LinkedItem
@@ -97,6 +99,11 @@ public sealed record RequestItem : LinkedItem
     public string? Description { get; init; }
     public RequestStatus Status { get; init; }
     public IReadOnlyList<RequestEntry> Items { get; init; } = [];
+
+    /// <summary>Welyb's progress counts; derived, never stored.</summary>
+    public RequestSummary Summary => new(Items.Count, Items.Count(i => i.Status == TaskStatus.Todo),
+        Items.Count(i => i.Status == TaskStatus.InProgress), Items.Count(i => i.Status == TaskStatus.Done));
+
     [JsonIgnore] public override string Type => ItemTypes.Request;
     [JsonIgnore] public override bool IsComplete => Status is RequestStatus.Submitted or RequestStatus.Completed;
     [JsonIgnore] public override string StatusName => Status.ToString();

@@ -88,12 +88,12 @@ public static class JobMachine
     /// An item linked in entry #<paramref name="itemEntrySeq"/> became complete. Only the current entry
     /// counts: a completion left behind by a move does nothing to the job.
     /// </summary>
-    public static Transition ItemCompleted(Job job, Pipeline pipeline, int itemEntrySeq, string itemId, Account account, DateTimeOffset now)
+    public static Transition ItemCompleted(Job job, Pipeline pipeline, int itemEntrySeq, string itemId, Actor by, Account account, DateTimeOffset now)
     {
         var published = new PublishEvent("item.completed", null, null, itemId);
         if (itemEntrySeq != job.EntrySeq || job.Status != JobStatus.Active) return new Transition(job, [published], []);
         var updated = job with { PendingItems = Math.Max(0, job.PendingItems - 1), UpdatedAt = now };
-        var result = new Transition(updated, [published], [new HistoryEntry(now, HistoryKinds.ItemCompleted, job.StageId, job.StageId, Actor.System, itemId)]);
+        var result = new Transition(updated, [published], [new HistoryEntry(now, HistoryKinds.ItemCompleted, job.StageId, job.StageId, by, itemId)]);
         return updated.Automation == AutomationState.Idle ? result.Then(j => TryAutomove(j, pipeline, account, now)) : result;
     }
 

@@ -93,7 +93,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     /// of the current entry may automove the job; reopening one makes it pending again.
     /// Returns null when the item does not exist; throws <see cref="ItemChangeRejected"/> for an illegal change.
     /// </summary>
-    public async Task<LinkedItem?> ChangeItemAsync(string firmId, string itemId, Func<LinkedItem, LinkedItem> change, CancellationToken cancellationToken)
+    public async Task<LinkedItem?> ChangeItemAsync(string firmId, string itemId, Func<LinkedItem, LinkedItem> change, Actor by, CancellationToken cancellationToken)
     {
         if (ItemIds.OwnerOf(itemId) is not { } owner) return null;
         (LinkedItem Before, LinkedItem After)? changed = null;
@@ -107,7 +107,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
             var after = change(current.Value) with { UpdatedAt = Now };
             changed = (current.Value, after);
             var row = new TableTransactionAction(TableTransactionActionType.UpdateReplace, JobStore.ItemEntity(firmId, after), current.ETag);
-            return JobWrite.Of(c is null ? Transition.None(null!) : ItemTransition(c, current.Value, after, current.Value.StageEntrySeq), row);
+            return JobWrite.Of(c is null ? Transition.None(null!) : ItemTransition(c, current.Value, after, current.Value.StageEntrySeq, by), row);
         }
 
         if (owner == ItemIds.NoJob)
@@ -133,7 +133,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
         if (changed is not { } done) return null;
         if (CountsChanged(done.Before, done.After))
             foreach (var linkedJob in done.After.LinkedJobIds)
-                await MirrorLinkAsync(firmId, linkedJob, done.After, cancellationToken);
+                await MirrorLinkAsync(firmId, linkedJob, done.After, by, cancellationToken);
         return done.After;
     }
 
@@ -141,13 +141,13 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     public async Task<(Versioned<Job> Job, JobWrite? Write)?> LinkItemAsync(string firmId, string jobId, LinkedItem item, CancellationToken cancellationToken)
     {
         if (!item.LinkedJobIds.Contains(jobId))
-            await ChangeItemAsync(firmId, item.Id, i => i with { LinkedJobIds = [.. i.LinkedJobIds, jobId] }, cancellationToken);
+            await ChangeItemAsync(firmId, item.Id, i => i with { LinkedJobIds = [.. i.LinkedJobIds, jobId] }, Actor.System, cancellationToken);
         return await TransitionAsync(firmId, jobId, null, c =>
             JobWrite.Of(JobMachine.ItemLinked(c.Job, c.Job.EntrySeq, item.IsComplete || !item.RequiresAction, Now),
                 new TableTransactionAction(TableTransactionActionType.UpsertReplace, JobStore.LinkEntity(firmId, jobId, item, c.Job.EntrySeq))), cancellationToken);
     }
 
-    private async Task MirrorLinkAsync(string firmId, string jobId, LinkedItem item, CancellationToken cancellationToken)
+    private async Task MirrorLinkAsync(string firmId, string jobId, LinkedItem item, Actor by, CancellationToken cancellationToken)
     {
         var link = await store.Table.GetEntityIfExistsAsync<TableEntity>(JobStore.PartitionKey(firmId, jobId), JobStore.LinkRowKey(item.Id), cancellationToken: cancellationToken);
         if (!link.HasValue) return;
@@ -155,17 +155,17 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
         var wasComplete = link.Value.GetBoolean("Complete") ?? false;
         var linked = item with { StageEntrySeq = entrySeq };
         await TransitionAsync(firmId, jobId, null, c =>
-            JobWrite.Of(ItemTransition(c, linked, linked, entrySeq, wasComplete),
+            JobWrite.Of(ItemTransition(c, linked, linked, entrySeq, by, wasComplete),
                 new TableTransactionAction(TableTransactionActionType.UpsertReplace, JobStore.LinkEntity(firmId, jobId, item, entrySeq))), cancellationToken);
     }
 
     private static bool CountsChanged(LinkedItem before, LinkedItem after) => before.IsComplete != after.IsComplete || before.RequiresAction != after.RequiresAction;
 
-    private Transition ItemTransition(JobContext c, LinkedItem before, LinkedItem after, int entrySeq, bool? wasCompleteOverride = null)
+    private Transition ItemTransition(JobContext c, LinkedItem before, LinkedItem after, int entrySeq, Actor by, bool? wasCompleteOverride = null)
     {
         var wasPending = before.RequiresAction && !(wasCompleteOverride ?? before.IsComplete);
         var isPending = after.RequiresAction && !after.IsComplete;
-        if (wasPending && !isPending) return JobMachine.ItemCompleted(c.Job, c.Pipeline, entrySeq, after.Id, c.Account, Now);
+        if (wasPending && !isPending) return JobMachine.ItemCompleted(c.Job, c.Pipeline, entrySeq, after.Id, by, c.Account, Now);
         if (!wasPending && isPending) return JobMachine.ItemLinked(c.Job, entrySeq, complete: false, Now);
         return Transition.None(c.Job);
     }

@@ -91,7 +91,7 @@ public sealed class JobMachineTests
             new HistoryEntry(Now, HistoryKinds.Automation, "a", "a", Actor.System, null), Client, Now);
         Assert.Equal("a", waiting.Job.StageId);
 
-        var completed = JobMachine.ItemCompleted(waiting.Job, pipeline, 1, "item", Client, Now);
+        var completed = JobMachine.ItemCompleted(waiting.Job, pipeline, 1, "item", Actor.Staff("s"), Client, Now);
         Assert.Equal("b", completed.Job.StageId);
         Assert.Equal(Actor.Automove, completed.History.Last().By);
     }
@@ -102,7 +102,7 @@ public sealed class JobMachineTests
         var pipeline = Pipeline(Stage("a", automove: true, automations: 1), Stage("b"));
         var job = Add(pipeline).Job with { PendingItems = 1, Automation = AutomationState.Idle, EntrySeq = 3 };
 
-        var stale = JobMachine.ItemCompleted(job, pipeline, itemEntrySeq: 1, "item", Client, Now);
+        var stale = JobMachine.ItemCompleted(job, pipeline, itemEntrySeq: 1, "item", Actor.Staff("s"), Client, Now);
 
         Assert.Equal("a", stale.Job.StageId);
         Assert.Equal(1, stale.Job.PendingItems);

@@ -1,6 +1,7 @@
 using ClientHub.Core;
 using ClientHub.Core.Clients;
 using ClientHub.Core.Items;
+using ClientHub.Core.Jobs;
 using ClientHub.Functions.Http.Auth;
 using ClientHub.Functions.Jobs;
 using ClientHub.Storage;
@@ -120,7 +121,7 @@ public static class ItemsApi
             AssigneeId = request.AssigneeId ?? ((TaskItem)i).AssigneeId,
             DueDate = request.DueDate ?? ((TaskItem)i).DueDate,
             Status = request.Status ?? ((TaskItem)i).Status,
-        }, cancellationToken);
+        }, Actor.Staff(caller.StaffId), cancellationToken);
         return changed is TaskItem task ? TypedResults.Ok(task) : TypedResults.NotFound();
     }
 
@@ -136,7 +137,7 @@ public static class ItemsApi
             Title = request.Title?.Trim() ?? ((RequestItem)i).Title,
             Description = request.Description ?? ((RequestItem)i).Description,
             Status = request.Status ?? ((RequestItem)i).Status,
-        }, cancellationToken);
+        }, Actor.Staff(caller.StaffId), cancellationToken);
         return changed is RequestItem done ? TypedResults.Ok(done) : TypedResults.NotFound();
     }
 
@@ -145,7 +146,7 @@ public static class ItemsApi
     {
         if (request.Amount <= 0) return new ValidationErrors().Add("amount", "A positive amount is required.").ToResult();
         if ((await store.GetItemAsync(caller.FirmId, id, cancellationToken))?.Value is not InvoiceItem) return TypedResults.NotFound();
-        var changed = await engine.ChangeItemAsync(caller.FirmId, id, i => ((InvoiceItem)i).WithPayment(request.Amount, engine.Now), cancellationToken);
+        var changed = await engine.ChangeItemAsync(caller.FirmId, id, i => ((InvoiceItem)i).WithPayment(request.Amount, engine.Now), Actor.Staff(caller.StaffId), cancellationToken);
         return changed is InvoiceItem paid ? TypedResults.Ok(paid) : TypedResults.NotFound();
     }
 
@@ -158,7 +159,7 @@ public static class ItemsApi
         var changed = await engine.ChangeItemAsync(caller.FirmId, id, i => (MessageItem)i with
         {
             Replies = [.. ((MessageItem)i).Replies, new RequestComment(engine.Now, $"staff:{caller.StaffId}", request.Text)],
-        }, cancellationToken);
+        }, Actor.Staff(caller.StaffId), cancellationToken);
         return changed is MessageItem message ? TypedResults.Ok(message) : TypedResults.NotFound();
     }
 }
