@@ -29,4 +29,7 @@ echo "Azurite $(node -p 'require("./scripts/azurite/node_modules/azurite/package
 
 rc=0
 dotnet bench/ClientHub.Bench/bin/Release/net10.0/ClientHub.Bench.dll "$@" </dev/null || rc=$?
+# Azurite's own CPU (setup included) tells whether the emulator, not the engine, was the bottleneck.
+echo "Azurite CPU time over its whole life: $(ps -o times= -p "$AZURITE_PID" | tr -d ' ') s"
+echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 exit "$rc"

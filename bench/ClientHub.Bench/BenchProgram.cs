@@ -52,16 +52,18 @@ internal static class BenchProgram
 
         var before = host.Ops.Snapshot();
         var emailsBefore = sendGrid.Received;
+        var cpuBefore = Environment.CpuUsage.TotalTime;
         var clock = Stopwatch.StartNew();
         var jobIds = await scenario.AddJobsAsync(ct);
         var added = clock.Elapsed;
         await scenario.DriveToLastStageAsync(jobIds, DriveTimeout, ct);
         var wall = clock.Elapsed;
+        var cpu = Environment.CpuUsage.TotalTime - cpuBefore;
         var during = Diff(host.Ops.Snapshot(), before);
         var emails = sendGrid.Received - emailsBefore;
 
         var histories = await scenario.HistoriesAsync(jobIds, ct);
-        Report.Print(new RunResult(jobs, wall, added, histories, during, idle, IdleWindow, emails));
+        Report.Print(new RunResult(jobs, wall, added, histories, during, idle, IdleWindow, emails, cpu));
         return 0;
     }
 

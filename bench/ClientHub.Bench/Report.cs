@@ -4,7 +4,7 @@ using ClientHub.Core.Jobs;
 namespace ClientHub.Bench;
 
 public sealed record RunResult(int Jobs, TimeSpan Wall, TimeSpan AddTime, IReadOnlyList<JobHistory> Histories,
-    IReadOnlyDictionary<OpKey, int> Ops, IReadOnlyDictionary<OpKey, int> Idle, TimeSpan IdleWindow, int Emails);
+    IReadOnlyDictionary<OpKey, int> Ops, IReadOnlyDictionary<OpKey, int> Idle, TimeSpan IdleWindow, int Emails, TimeSpan Cpu);
 
 /// <summary>Turns a run into the figures bench/README.md quotes.</summary>
 public static class Report
@@ -31,6 +31,7 @@ public static class Report
         Line($"  stage transitions (add + move)  {transitions}  ({transitions / seconds:0.0}/s)");
         Line($"  automations run                 {automations}  ({automations / seconds:0.0}/s)");
         Line($"  emails taken by the stub        {run.Emails}");
+        Line($"  CPU of this process (host+bench) {run.Cpu.TotalSeconds:0.0} s over {seconds:0.0} s wall ({run.Cpu.TotalSeconds / seconds:0.00} cores; Azurite is a separate process)");
         if (latencies.Count > 0)
             Line($"  stage entry -> last automation  p50 {Ms(Percentile(latencies, 50))}  p90 {Ms(Percentile(latencies, 90))}  p99 {Ms(Percentile(latencies, 99))}  max {Ms(latencies[^1])}  (n={latencies.Count})");
         Line();
@@ -40,6 +41,9 @@ public static class Report
         Line($"  per automation         {Per(hotTotal, automations)}");
         Line($"  per job-row commit     {Per(hotTotal, commits)}  ({commits} commits, {Per(commits, transitions)} per transition)");
         Table(hot, transitions, HotScopes, "/transition");
+        Line($"  {"all of the above",-44} {hotTotal,7} {Per(hotTotal, transitions),12}   "
+             + string.Join(" ", HotScopes.Select(s => $"{hot.Where(kv => kv.Key.Scope == s).Sum(kv => kv.Value),8}")));
+        Line($"  {"  per stage transition",-44} {"",7} {"",12}   " + string.Join(" ", HotScopes.Select(s => $"{Per(hot.Where(kv => kv.Key.Scope == s).Sum(kv => kv.Value), transitions),8}")));
         Line();
 
         var background = run.Ops.Where(kv => kv.Key.Scope == StorageOps.Background).ToList();
