@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ClientHub.Bench;
+
+/// <summary>
+/// Stands in for SendGrid's <c>/v3/mail/send</c> on a loopback port and answers 202, so each email
+/// costs what it costs through the real SendGrid client and HTTP, minus SendGrid itself.
+/// </summary>
+public sealed class SendGridStub : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private int _received;
+
+    public int Received => Volatile.Read(ref _received);
+
+    public string Url { get; }
+
+    private SendGridStub(WebApplication app, string url) => (_app, Url) = (app, url);
+
+    public static async Task<SendGridStub> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        SendGridStub? stub = null;
+        app.MapPost("/v3/mail/send", async (HttpContext context) =>
+        {
+            // Read the body as SendGrid would, so the client's send completes the same way.
+            await context.Request.Body.CopyToAsync(Stream.Null);
+            var n = Interlocked.Increment(ref stub!._received);
+            context.Response.StatusCode = StatusCodes.Status202Accepted;
+            context.Response.Headers["X-Message-Id"] = $"bench-{n}";
+        });
+        await app.StartAsync();
+        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        stub = new SendGridStub(app, url);
+        return stub;
+    }
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+}
