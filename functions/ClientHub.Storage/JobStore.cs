@@ -60,7 +60,8 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names)
     /// <paramref name="extra"/> rows of the same partition, in one transaction. A stale ETag throws
     /// <see cref="RequestFailedException"/> 412 and writes nothing.
     /// </summary>
-    public async Task<CommittedJob> CommitAsync(Transition transition, ETag? expected, IEnumerable<TableTransactionAction> extra, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<CommittedJob> CommitAsync(Transition transition, ETag? expected, IEnumerable<TableTransactionAction> extra, DateTimeOffset now,
+        CancellationToken cancellationToken, Job? previous = null)
     {
         var job = transition.Job with { Version = transition.Job.Version + 1 };
         var pk = PartitionKey(job.FirmId, job.Id);
@@ -81,7 +82,8 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names)
                 PublishEvent p => (OutboxKinds.Event, JsonSerializer.Serialize(new JobEventMessage(Ids.New(), job.FirmId, job.Id, p.Type, p.FromStageId, p.ToStageId, p.ItemId, now), ClientHubJson.Stored)),
                 _ => throw new NotSupportedException(e.GetType().Name),
             })
-            .Append((OutboxKinds.Card, JsonSerializer.Serialize(job, ClientHubJson.Stored)))
+            // Most steps of an automation chain change nothing a card shows: they write no card.
+            .Concat(previous is not null && CardOf(previous) == CardOf(job) ? [] : new[] { (OutboxKinds.Card, JsonSerializer.Serialize(job, ClientHubJson.Stored)) })
             .Select((o, n) => new OutboxRow(pk, $"outbox|{version}|{n:D3}", o.Item1, o.Item2))
             .ToList();
         actions.AddRange(outbox.Select(o => new TableTransactionAction(TableTransactionActionType.Add,
@@ -95,6 +97,10 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names)
         var responses = await Table.SubmitTransactionAsync(actions, cancellationToken);
         return new CommittedJob(job, responses.Value[0].Headers.ETag ?? default, outbox);
     }
+
+    /// <summary>What the board and list projection shows of a job.</summary>
+    private static object CardOf(Job job) => (job.Name, job.StageId, job.EntrySeq, job.Status, string.Join(',', job.AssigneeIds), job.Priority,
+        job.StartDate, job.DueDate, job.ClientFacing, job.PendingItems, job.Automation, job.AutomationError);
 
     /// <summary>Rows of a job's outbox older than <paramref name="olderThan"/>, across all jobs (the sweeper's scan).</summary>
     public async IAsyncEnumerable<OutboxRow> StaleOutboxAsync(DateTimeOffset olderThan, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)

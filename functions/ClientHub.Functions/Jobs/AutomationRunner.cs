@@ -38,8 +38,9 @@ public sealed class AutomationRunner(JobStore store, FirmDocuments documents, IE
             case SendEmail send:
             {
                 var template = await TemplateAsync<EmailTemplate>(job.FirmId, send.TemplateId, cancellationToken);
-                var sent = await EmailContactsAsync(job, account, template.Subject, template.Body, run.EffectKey, itemId: null, cancellationToken);
-                return new AutomationOutcome(j => j, [], account, $"email sent to {sent} contact(s)");
+                var outcomes = await EmailContactsAsync(job, account, template.Subject, template.Body, run.EffectKey, itemId: null, cancellationToken);
+                return new AutomationOutcome(j => j, [], account, outcomes.Count == 0 ? "no contact to notify"
+                    : "emails: " + string.Join(", ", outcomes.GroupBy(o => o).Select(g => $"{g.Count()} {g.Key}")));
             }
             case TemplatedAutomation { TemplateKind: not null and not TemplateKinds.Folder } create:
                 return await CreateItemAsync(job, create, account, run, cancellationToken);
@@ -104,14 +105,19 @@ public sealed class AutomationRunner(JobStore store, FirmDocuments documents, IE
     /// Emails every notify contact of the account once per effect key: intent first, then send,
     /// then mark. A redelivery that finds an unsent intent sends it; one that finds it sent does nothing.
     /// </summary>
-    private async Task<int> EmailContactsAsync(Job job, Account account, string subject, string body, string effectKey, string? itemId, CancellationToken cancellationToken)
+    private async Task<List<string>> EmailContactsAsync(Job job, Account account, string subject, string body, string effectKey, string? itemId, CancellationToken cancellationToken)
     {
         var firm = (await documents.GetAsync<Firm>(job.FirmId, DocumentKinds.Firm, job.FirmId, cancellationToken))?.Value;
         var contacts = (await documents.ListContactsAsync(job.FirmId, account.Id, cancellationToken)).Where(c => c.Notify).OrderBy(c => c.Id).ToList();
+        var outcomes = new List<string>();
         foreach (var contact in contacts)
         {
             var key = $"{effectKey}:{contact.Id}";
-            if (await store.ClaimEffectAsync(job.FirmId, job.Id, key, EmailClaim, time, cancellationToken) is not null) continue;
+            if (await store.ClaimEffectAsync(job.FirmId, job.Id, key, EmailClaim, time, cancellationToken) is { } done)
+            {
+                outcomes.Add(done);
+                continue;
+            }
             var values = new Dictionary<string, string>
             {
                 ["account.name"] = account.Name, ["contact.firstName"] = contact.FirstName, ["contact.name"] = contact.Name,
@@ -125,6 +131,7 @@ public sealed class AutomationRunner(JobStore store, FirmDocuments documents, IE
                 await emailLog.WriteAsync(job.FirmId, new EmailLogEntry(id, contact.Email, message.Subject, "automation", itemId, job.Id, account.Id,
                     ToWire(outcome.Status), time.GetUtcNow(), outcome.MessageId, outcome.Reason), cancellationToken);
                 await store.MarkEffectAsync(job.FirmId, job.Id, key, ToWire(outcome.Status), cancellationToken);
+                outcomes.Add(ToWire(outcome.Status));
             }
             catch (EmailSendFailed failed)
             {
@@ -135,7 +142,7 @@ public sealed class AutomationRunner(JobStore store, FirmDocuments documents, IE
                 throw;
             }
         }
-        return contacts.Count;
+        return outcomes;
     }
 
     private static string EmailId(string effectKey) =>

@@ -61,7 +61,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
             if (write is null) return (current, null);
             try
             {
-                var committed = await store.CommitAsync(write.Transition, current.ETag, write.Rows, Now, cancellationToken);
+                var committed = await store.CommitAsync(write.Transition, current.ETag, write.Rows, Now, cancellationToken, previous: current.Value);
                 await dispatcher.DispatchCommittedAsync(committed, cancellationToken);
                 return (new Versioned<Job>(committed.Job, committed.ETag), write);
             }

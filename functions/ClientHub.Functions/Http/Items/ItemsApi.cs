@@ -29,27 +29,40 @@ public static class ItemsApi
         var tasks = group.MapGroup("/tasks").WithTags("Tasks");
         tasks.MapGet("/", ListTasksAsync);
         tasks.MapPost("/", CreateTaskAsync);
-        tasks.MapGet("/{id}", (string id, StaffCaller caller, JobStore store, CancellationToken ct) => GetAsync<TaskItem>(id, caller, store, ct));
+        tasks.MapGet("/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) => GetAsync<TaskItem>(id, caller, store, r, ct));
         tasks.MapPatch("/{id}", PatchTaskAsync);
 
         var requests = group.MapGroup("/requests").WithTags("Requests");
         requests.MapGet("/", (StaffCaller caller, JobStore store, string? jobId, CancellationToken ct) => ListAsync<RequestItem>(caller, store, ItemTypes.Request, jobId, ct));
-        requests.MapGet("/{id}", (string id, StaffCaller caller, JobStore store, CancellationToken ct) => GetAsync<RequestItem>(id, caller, store, ct));
+        requests.MapGet("/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) => GetAsync<RequestItem>(id, caller, store, r, ct));
         requests.MapPatch("/{id}", PatchRequestAsync);
 
-        group.MapGet("/organizers/{id}", (string id, StaffCaller caller, JobStore store, CancellationToken ct) => GetAsync<OrganizerItem>(id, caller, store, ct)).WithTags("Organizers");
-        group.MapGet("/proposals/{id}", (string id, StaffCaller caller, JobStore store, CancellationToken ct) => GetAsync<ProposalItem>(id, caller, store, ct)).WithTags("Proposals");
-        group.MapGet("/invoices/{id}", (string id, StaffCaller caller, JobStore store, CancellationToken ct) => GetAsync<InvoiceItem>(id, caller, store, ct)).WithTags("Invoices");
+        group.MapGet("/organizers/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) => GetAsync<OrganizerItem>(id, caller, store, r, ct)).WithTags("Organizers");
+        group.MapGet("/proposals/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) => GetAsync<ProposalItem>(id, caller, store, r, ct)).WithTags("Proposals");
+        group.MapGet("/invoices/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) => GetAsync<InvoiceItem>(id, caller, store, r, ct)).WithTags("Invoices");
         group.MapPost("/invoices/{id}/payments", PayInvoiceAsync).WithTags("Invoices");
         group.MapGet("/messages", (StaffCaller caller, JobStore store, string? jobId, CancellationToken ct) => ListAsync<MessageItem>(caller, store, ItemTypes.Message, jobId, ct)).WithTags("Messages");
         group.MapPost("/messages/{id}/replies", ReplyAsync).WithTags("Messages");
         return api;
     }
 
-    private static async Task<Results<Ok<T>, NotFound>> GetAsync<T>(string id, StaffCaller caller, JobStore store, CancellationToken cancellationToken) where T : LinkedItem
+    private static async Task<Results<Ok<T>, NotFound>> GetAsync<T>(string id, StaffCaller caller, JobStore store, HttpResponse response, CancellationToken cancellationToken) where T : LinkedItem
     {
         var item = await store.GetItemAsync(caller.FirmId, id, cancellationToken);
-        return item?.Value is T typed ? TypedResults.Ok(typed) : TypedResults.NotFound();
+        if (item?.Value is not T typed) return TypedResults.NotFound();
+        response.SetETag(item.ETag);
+        return TypedResults.Ok(typed);
+    }
+
+    /// <summary>The item as it is after a change, with its ETag.</summary>
+    private static async Task<Results<Ok<T>, NotFound, ValidationProblem>> ChangedAsync<T>(LinkedItem? changed, StaffCaller caller, JobStore store, HttpResponse response,
+        CancellationToken cancellationToken) where T : LinkedItem
+    {
+        if (changed is null) return TypedResults.NotFound();
+        var current = await store.GetItemAsync(caller.FirmId, changed.Id, cancellationToken);
+        if (current?.Value is not T typed) return TypedResults.NotFound();
+        response.SetETag(current.ETag);
+        return TypedResults.Ok(typed);
     }
 
     private static async Task<Ok<ListResponse<T>>> ListAsync<T>(StaffCaller caller, JobStore store, string type, string? jobId, CancellationToken cancellationToken) where T : LinkedItem
@@ -106,7 +119,7 @@ public static class ItemsApi
     }
 
     private static async Task<Results<Ok<TaskItem>, NotFound, ValidationProblem>> PatchTaskAsync(string id, PatchTaskRequest request, StaffCaller caller,
-        JobEngine engine, JobStore store, FirmDocuments documents, CancellationToken cancellationToken)
+        JobEngine engine, JobStore store, FirmDocuments documents, HttpResponse response, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors().MaxLength("description", request.Description, Limits.Description);
         if (request.Title is not null) errors.Required("title", request.Title);
@@ -122,11 +135,11 @@ public static class ItemsApi
             DueDate = request.DueDate ?? ((TaskItem)i).DueDate,
             Status = request.Status ?? ((TaskItem)i).Status,
         }, Actor.Staff(caller.StaffId), cancellationToken);
-        return changed is TaskItem task ? TypedResults.Ok(task) : TypedResults.NotFound();
+        return await ChangedAsync<TaskItem>(changed, caller, store, response, cancellationToken);
     }
 
     private static async Task<Results<Ok<RequestItem>, NotFound, ValidationProblem>> PatchRequestAsync(string id, PatchRequestRequest request, StaffCaller caller,
-        JobEngine engine, JobStore store, CancellationToken cancellationToken)
+        JobEngine engine, JobStore store, HttpResponse response, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors().MaxLength("description", request.Description, Limits.Description);
         if (request.Title is not null) errors.Required("title", request.Title);
@@ -138,20 +151,20 @@ public static class ItemsApi
             Description = request.Description ?? ((RequestItem)i).Description,
             Status = request.Status ?? ((RequestItem)i).Status,
         }, Actor.Staff(caller.StaffId), cancellationToken);
-        return changed is RequestItem done ? TypedResults.Ok(done) : TypedResults.NotFound();
+        return await ChangedAsync<RequestItem>(changed, caller, store, response, cancellationToken);
     }
 
     private static async Task<Results<Ok<InvoiceItem>, NotFound, ValidationProblem>> PayInvoiceAsync(string id, PaymentRequest request, StaffCaller caller,
-        JobEngine engine, JobStore store, CancellationToken cancellationToken)
+        JobEngine engine, JobStore store, HttpResponse response, CancellationToken cancellationToken)
     {
         if (request.Amount <= 0) return new ValidationErrors().Add("amount", "A positive amount is required.").ToResult();
         if ((await store.GetItemAsync(caller.FirmId, id, cancellationToken))?.Value is not InvoiceItem) return TypedResults.NotFound();
         var changed = await engine.ChangeItemAsync(caller.FirmId, id, i => ((InvoiceItem)i).WithPayment(request.Amount, engine.Now), Actor.Staff(caller.StaffId), cancellationToken);
-        return changed is InvoiceItem paid ? TypedResults.Ok(paid) : TypedResults.NotFound();
+        return await ChangedAsync<InvoiceItem>(changed, caller, store, response, cancellationToken);
     }
 
     private static async Task<Results<Ok<MessageItem>, NotFound, ValidationProblem>> ReplyAsync(string id, ReplyRequest request, StaffCaller caller,
-        JobEngine engine, JobStore store, CancellationToken cancellationToken)
+        JobEngine engine, JobStore store, HttpResponse response, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors().Required("text", request.Text, Limits.Description);
         if (errors.Any) return errors.ToResult();
@@ -160,6 +173,6 @@ public static class ItemsApi
         {
             Replies = [.. ((MessageItem)i).Replies, new RequestComment(engine.Now, $"staff:{caller.StaffId}", request.Text)],
         }, Actor.Staff(caller.StaffId), cancellationToken);
-        return changed is MessageItem message ? TypedResults.Ok(message) : TypedResults.NotFound();
+        return await ChangedAsync<MessageItem>(changed, caller, store, response, cancellationToken);
     }
 }
