@@ -25,8 +25,8 @@ public sealed record AutomationOutcome(Func<Job, Job> Change, IReadOnlyList<Tabl
 public sealed class AutomationRunner(JobStore store, FirmDocuments documents, IEmailSender email, EmailLog emailLog,
     IOptions<ClientHubOptions> options, TimeProvider time)
 {
-    /// <summary>How long one delivery may take to send one email before another delivery takes over.</summary>
-    private static readonly TimeSpan EmailClaim = TimeSpan.FromSeconds(40);
+    /// <summary>How long one delivery may take to send one email before another delivery takes over; longer than the SendGrid timeout (15 s).</summary>
+    private static readonly TimeSpan EmailClaim = TimeSpan.FromSeconds(20);
 
     public async Task<AutomationOutcome> RunAsync(Job job, Automation automation, Account account, AutomationMessage run, CancellationToken cancellationToken)
     {

@@ -24,6 +24,9 @@ public sealed class SendGridStub : IAsyncDisposable
     /// <summary>The status the next requests get (202 unless a test makes SendGrid fail).</summary>
     public int ResponseStatus { get; set; } = 202;
 
+    /// <summary>How long each request takes to answer (a slow provider keeps a chain in flight).</summary>
+    public TimeSpan Delay { get; set; }
+
     public string Url { get; }
 
     public SendGridStub()
@@ -35,6 +38,7 @@ public sealed class SendGridStub : IAsyncDisposable
         _app.MapPost("/v3/mail/send", async (HttpContext context) =>
         {
             var body = await JsonNode.ParseAsync(context.Request.Body);
+            if (Delay > TimeSpan.Zero) await Task.Delay(Delay);
             if (ResponseStatus >= 300)
             {
                 context.Response.StatusCode = ResponseStatus;
