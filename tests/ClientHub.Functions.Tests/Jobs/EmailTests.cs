@@ -1,0 +1,70 @@
+using ClientHub.Core.Pipelines;
+using ClientHub.Functions.Tests.Infrastructure;
+using static ClientHub.Functions.Tests.Jobs.StageBuilder;
+
+namespace ClientHub.Functions.Tests.Jobs;
+
+public sealed class EmailTests(EngineHost host) : IClassFixture<EngineHost>
+{
+    [Fact]
+    public async Task Placeholders_are_rendered_and_their_values_escaped_in_the_request_SendGrid_receives()
+    {
+        var s = await Scenario.CreateAsync(host);
+        var email = await s.EmailTemplateAsync(subject: "Hi {{contact.firstName}} from {{firm.name}}", body: "<p>{{account.name}}: {{job.name}} {{portal.link}}</p>");
+        var pipeline = await s.PipelineAsync(Stage("Start", false, null, new SendEmail { TemplateId = email.Id }), Stage("Done"));
+        var account = await s.AccountAsync(name: "<b>Bold</b> & Co");
+
+        var jobId = await s.AddJobAsync(account, pipeline);
+        await s.SettledAsync(jobId);
+
+        var mail = host.SendGrid.Mails.Single(m => m.ToJsonString().Contains($"-{account.Id}@example.com"));
+        Assert.Equal("Hi Contact1 from Test CPA", mail["personalizations"]![0]!["subject"]?.GetValue<string>() ?? mail["subject"]!.GetValue<string>());
+        var html = mail["content"]!.AsArray().Single(c => c!["type"]!.GetValue<string>() == "text/html")!["value"]!.GetValue<string>();
+        Assert.Contains("&lt;b&gt;Bold&lt;/b&gt; &amp; Co", html);
+        Assert.DoesNotContain("{{", html);
+        var log = await s.Api.GetAsync($"/api/emails?jobId={jobId}").ExpectAsync(200);
+        var entry = log["items"]!.AsArray().Single()!;
+        Assert.Equal("automation", entry["purpose"]!.GetValue<string>());
+        Assert.StartsWith("stub-", entry["messageId"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_permanent_SendGrid_rejection_fails_the_automation_at_once()
+    {
+        var s = await Scenario.CreateAsync(host);
+        var email = await s.EmailTemplateAsync(subject: "Rejected");
+        var pipeline = await s.PipelineAsync(Stage("Start", false, null, new SendEmail { TemplateId = email.Id }), Stage("Done"));
+        host.SendGrid.ResponseStatus = 400;
+        try
+        {
+            var job = await s.SettledAsync(await s.AddJobAsync(await s.AccountAsync(), pipeline));
+            Assert.Equal("failed", job["automation"]!["state"]!.GetValue<string>());
+            Assert.Contains("400", job["automation"]!["error"]!.GetValue<string>());
+        }
+        finally
+        {
+            host.SendGrid.ResponseStatus = 202;
+        }
+    }
+}
+
+/// <summary>No SendGrid key: emails are logged as notSent and jobs go on.</summary>
+public sealed class NoEmailProviderHost : ClientHubHost;
+
+public sealed class NoEmailProviderTests(NoEmailProviderHost host) : IClassFixture<NoEmailProviderHost>
+{
+    [Fact]
+    public async Task Without_a_SendGrid_key_emails_are_logged_as_not_sent_and_the_job_moves_on()
+    {
+        var s = await Scenario.CreateAsync(host);
+        var email = await s.EmailTemplateAsync();
+        var pipeline = await s.PipelineAsync(Stage("Start", true, null, new SendEmail { TemplateId = email.Id }), Stage("Done"));
+        var jobId = await s.AddJobAsync(await s.AccountAsync(), pipeline);
+
+        await s.AtStageAsync(jobId, pipeline.Stages[1]);
+
+        var entry = (await s.Api.GetAsync($"/api/emails?jobId={jobId}").ExpectAsync(200))["items"]!.AsArray().Single()!;
+        Assert.Equal("notSent", entry["status"]!.GetValue<string>());
+        Assert.Contains("not configured", entry["error"]!.GetValue<string>());
+    }
+}
