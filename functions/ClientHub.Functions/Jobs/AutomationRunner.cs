@@ -13,7 +13,7 @@ using Microsoft.Extensions.Options;
 namespace ClientHub.Functions.Jobs;
 
 /// <summary>What running one automation changed: on the job row, in its partition, on the account.</summary>
-public sealed record AutomationOutcome(Func<Job, Job> Change, IReadOnlyList<TableTransactionAction> Rows, Account Account, string Detail);
+public sealed record AutomationOutcome(Func<Job, Job> Change, IReadOnlyList<TableTransactionAction> Rows, Account Account, string Detail, bool Skipped = false);
 
 /// <summary>
 /// Runs automation #k of a stage entry: checks its tag condition against the account as it is now,
@@ -28,10 +28,16 @@ public sealed class AutomationRunner(JobStore store, FirmDocuments documents, IE
     /// <summary>How long one delivery may take to send one email before another delivery takes over; longer than the SendGrid timeout (15 s).</summary>
     private static readonly TimeSpan EmailClaim = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// Automations whose whole effect is rows of the job's own partition (no email, no other
+    /// document): they can run in the same transaction as the one before them.
+    /// </summary>
+    public static bool IsLocal(Automation automation) => automation is CreateTask or UpdateJobAssignees or UpdateClientFacingStatus;
+
     public async Task<AutomationOutcome> RunAsync(Job job, Automation automation, Account account, AutomationMessage run, CancellationToken cancellationToken)
     {
         if (automation.Conditions is { IsEmpty: false } conditions && !account.HasAllTags(conditions.Tags!))
-            return new AutomationOutcome(j => j, [], account, $"skipped: the account lacks tags {string.Join(", ", conditions.Tags!)}");
+            return new AutomationOutcome(j => j, [], account, $"skipped: the account lacks tags {string.Join(", ", conditions.Tags!)}", Skipped: true);
 
         switch (automation)
         {

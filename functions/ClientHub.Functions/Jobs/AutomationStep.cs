@@ -31,9 +31,24 @@ public sealed class AutomationStep(JobEngine engine, AutomationRunner runner, IL
                     return JobWrite.Of(JobMachine.AutomationDone(c.Job, c.Pipeline, run.EntrySeq, run.Index, j => j, gone, c.Account, engine.Now));
                 }
                 var outcome = await runner.RunAsync(c.Job, automation, c.Account, run, cancellationToken);
-                var kind = outcome.Detail.StartsWith("skipped", StringComparison.Ordinal) ? HistoryKinds.AutomationSkipped : HistoryKinds.Automation;
-                var record = new HistoryEntry(engine.Now, kind, c.Job.StageId, c.Job.StageId, Actor.System, $"{automation.Type} {automation.Id}: {outcome.Detail}");
-                return new JobWrite(JobMachine.AutomationDone(c.Job, c.Pipeline, run.EntrySeq, run.Index, outcome.Change, record, outcome.Account, engine.Now), outcome.Rows);
+                var transition = Done(c, run, automation, outcome);
+                var rows = outcome.Rows.ToList();
+
+                // Automations that only write the job's own partition ride along in the same step and
+                // transaction: nothing outside can observe them half done, and the entry saves a
+                // queue round trip and a commit per such automation.
+                while (transition.Effects.OfType<RunAutomation>().FirstOrDefault(e => e.EntrySeq == run.EntrySeq) is { } next
+                       && stage!.Automations.ElementAtOrDefault(next.Index) is { } following && following.Id == next.AutomationId
+                       && AutomationRunner.IsLocal(following))
+                {
+                    var nextRun = run with { Index = next.Index, AutomationId = next.AutomationId };
+                    var nextOutcome = await runner.RunAsync(transition.Job, following, outcome.Account, nextRun, cancellationToken);
+                    var before = transition with { Effects = transition.Effects.Where(e => e != next).ToList() };
+                    transition = before.Then(j => Done(c with { Current = c.Current with { Value = j } }, nextRun, following, nextOutcome));
+                    rows.AddRange(nextOutcome.Rows);
+                    outcome = nextOutcome;
+                }
+                return new JobWrite(transition, rows);
             }, cancellationToken);
         }
         catch (EmailSendFailed failed) when (!failed.Transient)
@@ -41,6 +56,13 @@ public sealed class AutomationStep(JobEngine engine, AutomationRunner runner, IL
             // SendGrid refused for good: retrying cannot help, so the automation fails at once.
             await FailAsync(run, failed.Message, cancellationToken);
         }
+    }
+
+    private Transition Done(JobContext c, AutomationMessage run, Core.Pipelines.Automation automation, AutomationOutcome outcome)
+    {
+        var record = new HistoryEntry(engine.Now, outcome.Skipped ? HistoryKinds.AutomationSkipped : HistoryKinds.Automation,
+            c.Job.StageId, c.Job.StageId, Actor.System, $"{automation.Type} {automation.Id}: {outcome.Detail}");
+        return JobMachine.AutomationDone(c.Job, c.Pipeline, run.EntrySeq, run.Index, outcome.Change, record, outcome.Account, engine.Now);
     }
 
     /// <summary>The queue gave up (or the failure is permanent): the job shows the error and the chain halts until retried.</summary>
