@@ -91,9 +91,10 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     /// <summary>
     /// Changes an item and applies what that means to the job(s) it is linked to: completing an item
     /// of the current entry may automove the job; reopening one makes it pending again.
-    /// Returns null when the item does not exist; throws <see cref="ItemChangeRejected"/> for an illegal change.
+    /// Returns null when no item of type <typeparamref name="T"/> has this id; throws <see cref="ItemChangeRejected"/> for an illegal change.
     /// </summary>
-    public async Task<LinkedItem?> ChangeItemAsync(string firmId, string itemId, Func<LinkedItem, LinkedItem> change, Actor by, CancellationToken cancellationToken)
+    public async Task<LinkedItem?> ChangeItemAsync<T>(string firmId, string itemId, Func<T, LinkedItem> change, Actor by, CancellationToken cancellationToken)
+        where T : LinkedItem
     {
         if (ItemIds.OwnerOf(itemId) is not { } owner) return null;
         (LinkedItem Before, LinkedItem After)? changed = null;
@@ -103,8 +104,9 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
         {
             changed = null;
             var current = await store.GetItemAsync(firmId, itemId, cancellationToken);
-            if (current is null) return null;
-            var after = change(current.Value) with { UpdatedAt = Now };
+            // Not found, or an item of another kind (a task id on the invoices route): nothing to change.
+            if (current?.Value is not T item) return null;
+            var after = change(item) with { UpdatedAt = Now };
             changed = (current.Value, after);
             var row = new TableTransactionAction(TableTransactionActionType.UpdateReplace, JobStore.ItemEntity(firmId, after), current.ETag);
             return JobWrite.Of(c is null ? Transition.None(null!) : ItemTransition(c, current.Value, after, current.Value.StageEntrySeq, by), row);
@@ -141,7 +143,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     public async Task<(Versioned<Job> Job, JobWrite? Write)?> LinkItemAsync(string firmId, string jobId, LinkedItem item, CancellationToken cancellationToken)
     {
         if (!item.LinkedJobIds.Contains(jobId))
-            await ChangeItemAsync(firmId, item.Id, i => i with { LinkedJobIds = [.. i.LinkedJobIds, jobId] }, Actor.System, cancellationToken);
+            await ChangeItemAsync<LinkedItem>(firmId, item.Id, i => i with { LinkedJobIds = [.. i.LinkedJobIds, jobId] }, Actor.System, cancellationToken);
         return await TransitionAsync(firmId, jobId, null, c =>
             JobWrite.Of(JobMachine.ItemLinked(c.Job, c.Job.EntrySeq, item.IsComplete || !item.RequiresAction, Now),
                 new TableTransactionAction(TableTransactionActionType.UpsertReplace, JobStore.LinkEntity(firmId, jobId, item, c.Job.EntrySeq))), cancellationToken);

@@ -126,14 +126,13 @@ public static class ItemsApi
         if (request.AssigneeId is not null && await documents.GetAsync<Core.Firms.StaffMember>(caller.FirmId, DocumentKinds.Staff, request.AssigneeId, cancellationToken) is null)
             errors.Add("assigneeId", "No such staff member.");
         if (errors.Any) return errors.ToResult();
-        if ((await store.GetItemAsync(caller.FirmId, id, cancellationToken))?.Value is not TaskItem) return TypedResults.NotFound();
-        var changed = await engine.ChangeItemAsync(caller.FirmId, id, i => (TaskItem)i with
+        var changed = await engine.ChangeItemAsync<TaskItem>(caller.FirmId, id, i => i with
         {
-            Title = request.Title?.Trim() ?? ((TaskItem)i).Title,
-            Description = request.Description ?? ((TaskItem)i).Description,
-            AssigneeId = request.AssigneeId ?? ((TaskItem)i).AssigneeId,
-            DueDate = request.DueDate ?? ((TaskItem)i).DueDate,
-            Status = request.Status ?? ((TaskItem)i).Status,
+            Title = request.Title?.Trim() ?? i.Title,
+            Description = request.Description ?? i.Description,
+            AssigneeId = request.AssigneeId ?? i.AssigneeId,
+            DueDate = request.DueDate ?? i.DueDate,
+            Status = request.Status ?? i.Status,
         }, Actor.Staff(caller.StaffId), cancellationToken);
         return await ChangedAsync<TaskItem>(changed, caller, store, response, cancellationToken);
     }
@@ -144,12 +143,11 @@ public static class ItemsApi
         var errors = new ValidationErrors().MaxLength("description", request.Description, Limits.Description);
         if (request.Title is not null) errors.Required("title", request.Title);
         if (errors.Any) return errors.ToResult();
-        if ((await store.GetItemAsync(caller.FirmId, id, cancellationToken))?.Value is not RequestItem) return TypedResults.NotFound();
-        var changed = await engine.ChangeItemAsync(caller.FirmId, id, i => (RequestItem)i with
+        var changed = await engine.ChangeItemAsync<RequestItem>(caller.FirmId, id, i => i with
         {
-            Title = request.Title?.Trim() ?? ((RequestItem)i).Title,
-            Description = request.Description ?? ((RequestItem)i).Description,
-            Status = request.Status ?? ((RequestItem)i).Status,
+            Title = request.Title?.Trim() ?? i.Title,
+            Description = request.Description ?? i.Description,
+            Status = request.Status ?? i.Status,
         }, Actor.Staff(caller.StaffId), cancellationToken);
         return await ChangedAsync<RequestItem>(changed, caller, store, response, cancellationToken);
     }
@@ -158,8 +156,7 @@ public static class ItemsApi
         JobEngine engine, JobStore store, HttpResponse response, CancellationToken cancellationToken)
     {
         if (request.Amount <= 0) return new ValidationErrors().Add("amount", "A positive amount is required.").ToResult();
-        if ((await store.GetItemAsync(caller.FirmId, id, cancellationToken))?.Value is not InvoiceItem) return TypedResults.NotFound();
-        var changed = await engine.ChangeItemAsync(caller.FirmId, id, i => ((InvoiceItem)i).WithPayment(request.Amount, engine.Now), Actor.Staff(caller.StaffId), cancellationToken);
+        var changed = await engine.ChangeItemAsync<InvoiceItem>(caller.FirmId, id, i => i.WithPayment(request.Amount, engine.Now), Actor.Staff(caller.StaffId), cancellationToken);
         return await ChangedAsync<InvoiceItem>(changed, caller, store, response, cancellationToken);
     }
 
@@ -168,10 +165,9 @@ public static class ItemsApi
     {
         var errors = new ValidationErrors().Required("text", request.Text, Limits.Description);
         if (errors.Any) return errors.ToResult();
-        if ((await store.GetItemAsync(caller.FirmId, id, cancellationToken))?.Value is not MessageItem) return TypedResults.NotFound();
-        var changed = await engine.ChangeItemAsync(caller.FirmId, id, i => (MessageItem)i with
+        var changed = await engine.ChangeItemAsync<MessageItem>(caller.FirmId, id, i => i with
         {
-            Replies = [.. ((MessageItem)i).Replies, new RequestComment(engine.Now, $"staff:{caller.StaffId}", request.Text)],
+            Replies = [.. i.Replies, new RequestComment(engine.Now, $"staff:{caller.StaffId}", request.Text)],
         }, Actor.Staff(caller.StaffId), cancellationToken);
         return await ChangedAsync<MessageItem>(changed, caller, store, response, cancellationToken);
     }
