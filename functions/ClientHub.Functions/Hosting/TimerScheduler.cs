@@ -37,19 +37,37 @@ internal sealed class TimerScheduler(
 
     private readonly CancellationTokenSource _stopScheduling = new();
     private readonly CancellationTokenSource _abortBodies = new();
+    private readonly Lock _gate = new();
+    private CancellationToken _abort;
     private Task _scheduling = Task.CompletedTask;
+    private Task? _stopping;
+    private bool _disposed;
 
     private enum Attempt { Ran, Skipped, StorageFailed }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var container = blobService.GetBlobContainerClient(names.Container(TriggerStorageInitializer.LeaseContainerName));
+        // Taken once here: schedules and bodies must never read them from the sources, which Dispose may already have disposed.
+        var stop = _stopScheduling.Token;
+        _abort = _abortBodies.Token;
         _scheduling = Task.WhenAll(timers.Select(timer =>
-            Task.Run(() => ScheduleAsync(timer, container.GetBlobClient($"timers/{timer.Name}"), _stopScheduling.Token), CancellationToken.None)));
+            Task.Run(() => ScheduleAsync(timer, container.GetBlobClient($"timers/{timer.Name}"), stop), CancellationToken.None)));
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <remarks>
+    /// Every call waits for the one stop, and a call after <see cref="Dispose"/> does nothing: under
+    /// WebApplicationFactory the host is stopped by the factory and, concurrently, by the application's own
+    /// <c>Run</c>, which then disposes it while the factory's stop may still be on its way here.
+    /// </remarks>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+            return _disposed ? Task.CompletedTask : _stopping ??= StopOnceAsync(cancellationToken);
+    }
+
+    private async Task StopOnceAsync(CancellationToken cancellationToken)
     {
         // No new runs; a running body may finish until the host's shutdown timeout, then it is cancelled.
         await _stopScheduling.CancelAsync();
@@ -59,7 +77,10 @@ internal sealed class TimerScheduler(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await _abortBodies.CancelAsync();
+            Task aborting;
+            lock (_gate)
+                aborting = _disposed ? Task.CompletedTask : _abortBodies.CancelAsync();
+            await aborting;
             try
             {
                 await _scheduling.WaitAsync(ReleaseGrace);
@@ -73,6 +94,20 @@ internal sealed class TimerScheduler(
 
     public void Dispose()
     {
+        bool stopped;
+        lock (_gate)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            stopped = _stopping is not null;
+        }
+        // Disposed without a stop (e.g. another service failed to start): schedules and bodies must not outlive the host.
+        if (!stopped)
+        {
+            _stopScheduling.Cancel();
+            _abortBodies.Cancel();
+        }
         _stopScheduling.Dispose();
         _abortBodies.Dispose();
     }
@@ -238,7 +273,7 @@ internal sealed class TimerScheduler(
     /// <returns>False when the host's shutdown cancelled the body.</returns>
     private async Task<bool> RunBodyAsync(TimerTriggerRegistration timer, BlobLeaseClient lease, DateTimeOffset occurrence, bool isPastDue)
     {
-        var abort = _abortBodies.Token;
+        var abort = _abort;
         using var stopRenewing = new CancellationTokenSource();
         var renewal = RenewLeaseAsync(timer, lease, occurrence, stopRenewing.Token);
         try

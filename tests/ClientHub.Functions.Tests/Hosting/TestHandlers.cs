@@ -55,3 +55,13 @@ internal sealed class ThrowingTimer(Probe probe) : ITimerTrigger
         throw new InvalidOperationException("the timer body failed");
     }
 }
+
+/// <summary>Runs until the host cancels it.</summary>
+internal sealed class NeverEndingTimer(Probe probe) : ITimerTrigger
+{
+    public async Task RunAsync(TimerTriggerInfo timer, CancellationToken cancellationToken)
+    {
+        probe.TimerRuns.Enqueue(timer);
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+    }
+}
