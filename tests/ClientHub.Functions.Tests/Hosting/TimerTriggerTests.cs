@@ -31,7 +31,7 @@ public sealed class TimerTriggerTests(ITestOutputHelper output)
         var clock = new FakeTimeProvider(DateTimeOffset.Parse("2025-03-01T09:59:58Z"));
         await using (var before = await StartAsync<RecordingTimer>(probe, "hourly", "0 0 * * * *", clock))
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(500)); // scheduled for 10:00 before the clock gets there
+            await Task.Delay(TimeSpan.FromSeconds(2)); // scheduled for 10:00 before the clock gets there, even on a busy machine
             clock.Advance(TimeSpan.FromSeconds(2));
             await TriggerTestHost.EventuallyAsync(() => probe.TimerRuns.Count == 1, TimeSpan.FromSeconds(5), "the 10:00 run happens");
         }
