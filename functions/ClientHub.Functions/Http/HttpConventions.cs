@@ -1,5 +1,7 @@
 using Azure;
+using ClientHub.Functions.Http.Auth;
 using ClientHub.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClientHub.Functions.Http;
 
@@ -20,4 +22,23 @@ public static class HttpConventions
         request.Headers.IfMatch.ToString() is { Length: > 0 } value && value != "*" ? new ETag(value) : ETag.All;
 
     public static void SetETag(this HttpResponse response, ETag etag) => response.Headers.ETag = etag.ToString();
+
+    /// <summary>
+    /// <c>GET /</c> (a page of the firm's documents of <paramref name="kind"/>) and <c>GET /{id}</c>
+    /// (one, with its ETag): the reads every configuration resource has.
+    /// </summary>
+    public static RouteGroupBuilder MapDocumentReads<T>(this RouteGroupBuilder group, string kind)
+    {
+        group.MapGet("/", async (StaffCaller caller, FirmDocuments documents, int? pageSize, string? continuationToken, CancellationToken cancellationToken) =>
+            TypedResults.Ok((await documents.ListAsync<T>(caller.FirmId, kind, PageSize(pageSize), continuationToken, cancellationToken)).ToList(v => v.Value)));
+        group.MapGet("/{id}", async Task<Results<Ok<T>, NotFound>> (string id, StaffCaller caller, FirmDocuments documents, HttpResponse response,
+            CancellationToken cancellationToken) =>
+        {
+            var document = await documents.GetAsync<T>(caller.FirmId, kind, id, cancellationToken);
+            if (document is null) return TypedResults.NotFound();
+            response.SetETag(document.ETag);
+            return TypedResults.Ok(document.Value);
+        });
+        return group;
+    }
 }

@@ -17,29 +17,12 @@ public static class AccountsApi
     public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder api)
     {
         var accounts = api.MapGroup("/accounts").WithTags("Accounts").RequireAuthorization(Policies.Staff);
-        accounts.MapGet("/", ListAccountsAsync);
-        accounts.MapGet("/{id}", GetAccountAsync);
+        accounts.MapDocumentReads<Account>(DocumentKinds.Account);
         accounts.MapPost("/", CreateAccountAsync);
         accounts.MapPatch("/{id}", UpdateAccountAsync);
         accounts.MapDelete("/{id}", DeleteAccountAsync);
         accounts.MapPost("/{id}/tags", UpdateAccountTagsAsync);
         return api;
-    }
-
-    private static async Task<Ok<ListResponse<Account>>> ListAccountsAsync(StaffCaller caller, FirmDocuments documents,
-        int? pageSize, string? continuationToken, CancellationToken cancellationToken)
-    {
-        var page = await documents.ListAsync<Account>(caller.FirmId, DocumentKinds.Account, HttpConventions.PageSize(pageSize), continuationToken, cancellationToken);
-        return TypedResults.Ok(page.ToList(v => v.Value));
-    }
-
-    private static async Task<Results<Ok<Account>, NotFound>> GetAccountAsync(string id, StaffCaller caller, FirmDocuments documents,
-        HttpResponse response, CancellationToken cancellationToken)
-    {
-        var account = await documents.GetAsync<Account>(caller.FirmId, DocumentKinds.Account, id, cancellationToken);
-        if (account is null) return TypedResults.NotFound();
-        response.SetETag(account.ETag);
-        return TypedResults.Ok(account.Value);
     }
 
     /// <remarks>An absent <c>type</c> means <see cref="AccountType.Individual"/>.</remarks>

@@ -16,28 +16,11 @@ public static class ClientFacingStatusesApi
     public static IEndpointRouteBuilder MapClientFacingStatusesApi(this IEndpointRouteBuilder api)
     {
         var statuses = api.MapGroup("/client-facing-statuses").WithTags("Client-facing statuses").RequireAuthorization(Policies.Staff);
-        statuses.MapGet("/", ListStatusesAsync);
-        statuses.MapGet("/{id}", GetStatusAsync);
+        statuses.MapDocumentReads<ClientFacingStatus>(DocumentKinds.Status);
         statuses.MapPost("/", CreateStatusAsync);
         statuses.MapPatch("/{id}", UpdateStatusAsync);
         statuses.MapDelete("/{id}", DeleteStatusAsync);
         return api;
-    }
-
-    private static async Task<Ok<ListResponse<ClientFacingStatus>>> ListStatusesAsync(StaffCaller caller, FirmDocuments documents,
-        int? pageSize, string? continuationToken, CancellationToken cancellationToken)
-    {
-        var page = await documents.ListAsync<ClientFacingStatus>(caller.FirmId, DocumentKinds.Status, HttpConventions.PageSize(pageSize), continuationToken, cancellationToken);
-        return TypedResults.Ok(page.ToList(v => v.Value));
-    }
-
-    private static async Task<Results<Ok<ClientFacingStatus>, NotFound>> GetStatusAsync(string id, StaffCaller caller, FirmDocuments documents,
-        HttpResponse response, CancellationToken cancellationToken)
-    {
-        var status = await documents.GetAsync<ClientFacingStatus>(caller.FirmId, DocumentKinds.Status, id, cancellationToken);
-        if (status is null) return TypedResults.NotFound();
-        response.SetETag(status.ETag);
-        return TypedResults.Ok(status.Value);
     }
 
     private static async Task<Results<Created<ClientFacingStatus>, ValidationProblem>> CreateStatusAsync(CreateClientFacingStatusRequest request,

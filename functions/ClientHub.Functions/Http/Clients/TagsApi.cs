@@ -18,27 +18,10 @@ public static class TagsApi
     public static IEndpointRouteBuilder MapTagsApi(this IEndpointRouteBuilder api)
     {
         var tags = api.MapGroup("/tags").WithTags("Tags").RequireAuthorization(Policies.Staff);
-        tags.MapGet("/", ListTagsAsync);
-        tags.MapGet("/{id}", GetTagAsync);
+        tags.MapDocumentReads<Tag>(DocumentKinds.Tag);
         tags.MapPost("/", CreateTagAsync);
         tags.MapDelete("/{id}", DeleteTagAsync);
         return api;
-    }
-
-    private static async Task<Ok<ListResponse<Tag>>> ListTagsAsync(StaffCaller caller, FirmDocuments documents,
-        int? pageSize, string? continuationToken, CancellationToken cancellationToken)
-    {
-        var page = await documents.ListAsync<Tag>(caller.FirmId, DocumentKinds.Tag, HttpConventions.PageSize(pageSize), continuationToken, cancellationToken);
-        return TypedResults.Ok(page.ToList(v => v.Value));
-    }
-
-    private static async Task<Results<Ok<Tag>, NotFound>> GetTagAsync(string id, StaffCaller caller, FirmDocuments documents,
-        HttpResponse response, CancellationToken cancellationToken)
-    {
-        var tag = await documents.GetAsync<Tag>(caller.FirmId, DocumentKinds.Tag, id, cancellationToken);
-        if (tag is null) return TypedResults.NotFound();
-        response.SetETag(tag.ETag);
-        return TypedResults.Ok(tag.Value);
     }
 
     private static async Task<Results<Created<Tag>, ValidationProblem>> CreateTagAsync(CreateTagRequest request, StaffCaller caller,

@@ -23,8 +23,7 @@ public static class StaffApi
     public static IEndpointRouteBuilder MapStaffApi(this IEndpointRouteBuilder api)
     {
         var staff = api.MapGroup("/staff").WithTags("Staff");
-        staff.MapGet("/", ListStaffAsync).RequireAuthorization(Policies.Staff);
-        staff.MapGet("/{id}", GetStaffAsync).RequireAuthorization(Policies.Staff);
+        staff.MapGroup("").RequireAuthorization(Policies.Staff).MapDocumentReads<StaffMember>(DocumentKinds.Staff);
         staff.MapPost("/", CreateStaffAsync).RequireAuthorization(Policies.Admin);
         staff.MapPatch("/{id}", UpdateStaffAsync).RequireAuthorization(Policies.Admin);
         staff.MapDelete("/{id}", DeleteStaffAsync).RequireAuthorization(Policies.Admin);
@@ -32,22 +31,6 @@ public static class StaffApi
 
         api.MapDelete("/api-keys/{id}", RevokeApiKeyAsync).RequireAuthorization(Policies.Admin).WithTags("Staff");
         return api;
-    }
-
-    private static async Task<Ok<ListResponse<StaffMember>>> ListStaffAsync(StaffCaller caller, FirmDocuments documents,
-        int? pageSize, string? continuationToken, CancellationToken cancellationToken)
-    {
-        var page = await documents.ListAsync<StaffMember>(caller.FirmId, DocumentKinds.Staff, HttpConventions.PageSize(pageSize), continuationToken, cancellationToken);
-        return TypedResults.Ok(page.ToList(v => v.Value));
-    }
-
-    private static async Task<Results<Ok<StaffMember>, NotFound>> GetStaffAsync(string id, StaffCaller caller, FirmDocuments documents,
-        HttpResponse response, CancellationToken cancellationToken)
-    {
-        var member = await documents.GetAsync<StaffMember>(caller.FirmId, DocumentKinds.Staff, id, cancellationToken);
-        if (member is null) return TypedResults.NotFound();
-        response.SetETag(member.ETag);
-        return TypedResults.Ok(member.Value);
     }
 
     private static async Task<Results<Created<StaffMember>, ValidationProblem, ProblemHttpResult>> CreateStaffAsync(
