@@ -85,4 +85,20 @@ public sealed class AutomationKindsTests(EngineHost host) : IClassFixture<Engine
         var list = await s.Api.GetAsync($"/api/jobs?pipelineId={pipeline.Id}&stageId={pipeline.Stages[0].Id}").ExpectAsync(200);
         Assert.Equal(jobId, list["items"]!.AsArray().Single()!["id"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task A_pipeline_with_active_jobs_cannot_be_deleted_until_they_are_archived()
+    {
+        var s = await Scenario.CreateAsync(host);
+        var pipeline = await s.PipelineAsync(Stage("Start"), Stage("Done"));
+        var jobId = await s.AddJobAsync(await s.AccountAsync(), pipeline);
+        await s.SettledAsync(jobId);
+
+        var refused = await s.Api.DeleteAsync($"/api/pipelines/{pipeline.Id}");
+        Assert.Equal(409, (int)refused.StatusCode);
+        Assert.True(refused.IsProblem());
+
+        await s.Api.PostAsync($"/api/jobs/{jobId}/archive", null).ExpectAsync(200);
+        await Eventually.HoldsAsync(async () => (int)(await s.Api.DeleteAsync($"/api/pipelines/{pipeline.Id}")).StatusCode, code => code == 204, "the pipeline can be deleted");
+    }
 }

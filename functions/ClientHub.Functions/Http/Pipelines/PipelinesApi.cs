@@ -80,15 +80,15 @@ public static class PipelinesApi
         }
     }
 
-    private static async Task<Results<NoContent, NotFound>> DeleteAsync(
-        string id, StaffCaller caller, FirmDocuments documents, CancellationToken cancellationToken)
+    /// <summary>A pipeline with active jobs stays: they would have no stages left to be in.</summary>
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> DeleteAsync(
+        string id, StaffCaller caller, FirmDocuments documents, JobCards cards, CancellationToken cancellationToken)
     {
-        // TableClient.DeleteEntityAsync answers a missing row without throwing, so
-        // FirmDocuments.DeleteAsync cannot tell "deleted" from "never there"; read first.
         if (await documents.GetAsync<Pipeline>(caller.FirmId, DocumentKinds.Pipeline, id, cancellationToken) is null)
             return TypedResults.NotFound();
-        await documents.DeleteAsync(caller.FirmId, DocumentKinds.Pipeline, id, cancellationToken);
-        return TypedResults.NoContent();
+        if ((await cards.BoardAsync(caller.FirmId, id, cancellationToken)).Count > 0)
+            return TypedResults.Problem("The pipeline has active jobs; complete, archive or move them first.", statusCode: 409, title: "Conflict");
+        return await documents.DeleteAsync(caller.FirmId, DocumentKinds.Pipeline, id, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
     }
 
     private static async Task<IReadOnlyList<RuleViolation>> ValidateAsync(FirmDocuments documents, string firmId, Pipeline pipeline,
