@@ -10,6 +10,7 @@ using ClientHub.Functions.Http.Items;
 using ClientHub.Functions.Http.Jobs;
 using ClientHub.Functions.Jobs;
 using ClientHub.Functions.Queues;
+using ClientHub.Functions.Reminders;
 using ClientHub.Functions.Timers;
 using ClientHub.Functions.Http.Pipelines;
 using ClientHub.Functions.Http.Staff;
@@ -43,6 +44,7 @@ public static class ClientHubApplication
         services.AddJobEngine(configuration);
         services.AddTriggerHost(configuration);
         services.AddQueueTrigger<AutomationsTrigger>(EngineOptions.AutomationsQueue);
+        services.AddTimerTrigger<DurableTimersTrigger>(DurableTimersTrigger.Name, DurableTimersTrigger.Schedule);
         services.AddTimerTrigger<OutboxSweeperTrigger>(OutboxSweeperTrigger.Name, configuration[$"{EngineOptions.Section}:SweepSchedule"] ?? new EngineOptions().SweepSchedule);
 
         services.AddAccessKeyAuth();
@@ -66,6 +68,10 @@ public static class ClientHubApplication
         services.AddSingleton<EmailLog>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddSingleton<JobEngine>();
+        services.AddSingleton<ContactEmails>();
+        services.AddSingleton<DurableTimers>();
+        services.AddSingleton<ReminderTimers>();
+        services.AddSingleton<IDueWorkRunner>(provider => provider.GetRequiredService<ReminderTimers>());
         services.AddSingleton<AutomationRunner>();
         services.AddSingleton<AutomationStep>();
         return services;

@@ -15,7 +15,7 @@ public static class Tables
     /// <summary>Job cards, the board and list projection: PK = "{firmId}|{pipelineId}", RK = job id.</summary>
     public const string JobCards = "jobcards";
 
-    /// <summary>Durable timers: PK = due minute bucket, RK = "{dueTicks}|{timerId}".</summary>
+    /// <summary>Durable timers: PK = firm id, RK = "{dueTicks}|{timerId}"; only pending timers are stored.</summary>
     public const string Timers = "timers";
 
     /// <summary>Email log: PK = firm id, RK = inverted time + id.</summary>

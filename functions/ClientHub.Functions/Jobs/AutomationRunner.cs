@@ -1,14 +1,12 @@
 using Azure;
 using Azure.Data.Tables;
 using ClientHub.Core.Clients;
-using ClientHub.Core.Firms;
 using ClientHub.Core.Items;
 using ClientHub.Core.Jobs;
 using ClientHub.Core.Pipelines;
 using ClientHub.Core.Templates;
 using ClientHub.Functions.Email;
 using ClientHub.Storage;
-using Microsoft.Extensions.Options;
 
 namespace ClientHub.Functions.Jobs;
 
@@ -22,12 +20,8 @@ public sealed record AutomationOutcome(Func<Job, Job> Change, IReadOnlyList<Tabl
 /// the same transaction that advances the job, account updates are set operations, and each email
 /// is recorded as an intent before it is sent and marked after.
 /// </summary>
-public sealed class AutomationRunner(JobStore store, FirmDocuments documents, IEmailSender email, EmailLog emailLog,
-    IOptions<ClientHubOptions> options, TimeProvider time)
+public sealed class AutomationRunner(FirmDocuments documents, ContactEmails emails, DurableTimers timers, TimeProvider time)
 {
-    /// <summary>How long one delivery may take to send one email before another delivery takes over; longer than the SendGrid timeout (15 s).</summary>
-    private static readonly TimeSpan EmailClaim = TimeSpan.FromSeconds(20);
-
     /// <summary>
     /// Automations whose whole effect is rows of the job's own partition (no email, no other
     /// document): they can run in the same transaction as the one before them.
@@ -44,7 +38,7 @@ public sealed class AutomationRunner(JobStore store, FirmDocuments documents, IE
             case SendEmail send:
             {
                 var template = await TemplateAsync<EmailTemplate>(job.FirmId, send.TemplateId, cancellationToken);
-                var outcomes = await EmailContactsAsync(job, account, template.Subject, template.Body, run.EffectKey, itemId: null, cancellationToken);
+                var outcomes = await emails.SendAsync(job, account, template.Subject, template.Body, run.EffectKey, itemId: null, EmailPurposes.Automation, cancellationToken);
                 return new AutomationOutcome(j => j, [], account, outcomes.Count == 0 ? "no contact to notify"
                     : "emails: " + string.Join(", ", outcomes.GroupBy(o => o).Select(g => $"{g.Count()} {g.Key}")));
             }
@@ -88,15 +82,19 @@ public sealed class AutomationRunner(JobStore store, FirmDocuments documents, IE
         // transaction that advances the job, so a redelivery either finds the job advanced or rewrites an identical item.
         var row = new TableTransactionAction(TableTransactionActionType.UpsertReplace, JobStore.ItemEntity(job.FirmId, item));
         var pending = item.RequiresAction && !item.IsComplete ? 1 : 0;
+        // Scheduled before the commit that links the item: a timer whose item never landed finds no owner and ends.
+        if (Reminders.ReminderTimers.FirstFor(automation, item, job, time.GetUtcNow()) is { } reminder)
+            await timers.ScheduleAsync(reminder, cancellationToken);
         if (item is not TaskItem)
         {
             var (subject, body) = Notification(item);
-            await EmailContactsAsync(job, account, subject, body, run.EffectKey, item.Id, cancellationToken);
+            await emails.SendAsync(job, account, subject, body, run.EffectKey, item.Id, EmailPurposes.Automation, cancellationToken);
         }
         return new AutomationOutcome(j => j with { PendingItems = j.PendingItems + pending }, [row], account, $"{item.Type} {item.Id} created");
     }
 
-    private static (string Subject, string Body) Notification(LinkedItem item) => item switch
+    /// <summary>The email that tells the client about a new item (and, prefixed, reminds them of it).</summary>
+    public static (string Subject, string Body) Notification(LinkedItem item) => item switch
     {
         RequestItem r => ($"{{{{firm.name}}}}: {r.Title}", "<p>Hello {{contact.firstName}},</p><p>We need a few things from you for {{job.name}}: " +
             string.Join(", ", r.Items.Select(i => System.Net.WebUtility.HtmlEncode(i.Title))) + ".</p><p><a href=\"{{portal.link}}\">Open your portal</a></p>"),
@@ -107,54 +105,6 @@ public sealed class AutomationRunner(JobStore store, FirmDocuments documents, IE
         _ => ("{{firm.name}}", ""),
     };
 
-    /// <summary>
-    /// Emails every notify contact of the account once per effect key: intent first, then send,
-    /// then mark. A redelivery that finds an unsent intent sends it; one that finds it sent does nothing.
-    /// </summary>
-    private async Task<List<string>> EmailContactsAsync(Job job, Account account, string subject, string body, string effectKey, string? itemId, CancellationToken cancellationToken)
-    {
-        var firm = (await documents.GetAsync<Firm>(job.FirmId, DocumentKinds.Firm, job.FirmId, cancellationToken))?.Value;
-        var contacts = (await documents.ListContactsAsync(job.FirmId, account.Id, cancellationToken)).Where(c => c.Notify).OrderBy(c => c.Id).ToList();
-        var outcomes = new List<string>();
-        foreach (var contact in contacts)
-        {
-            var key = $"{effectKey}:{contact.Id}";
-            if (await store.ClaimEffectAsync(job.FirmId, job.Id, key, EmailClaim, time, cancellationToken) is { } done)
-            {
-                outcomes.Add(done);
-                continue;
-            }
-            var values = new Dictionary<string, string>
-            {
-                ["account.name"] = account.Name, ["contact.firstName"] = contact.FirstName, ["contact.name"] = contact.Name,
-                ["job.name"] = job.Name, ["firm.name"] = firm?.Name ?? "", ["portal.link"] = options.Value.PortalBaseUrl,
-            };
-            var message = new OutgoingEmail(contact.Email, contact.Name, Placeholders.Render(subject, values, html: false), Placeholders.Render(body, values, html: true));
-            var id = EmailId(key);
-            try
-            {
-                var outcome = await email.SendAsync(message, cancellationToken);
-                await emailLog.WriteAsync(job.FirmId, new EmailLogEntry(id, contact.Email, message.Subject, "automation", itemId, job.Id, account.Id,
-                    ToWire(outcome.Status), time.GetUtcNow(), outcome.MessageId, outcome.Reason), cancellationToken);
-                await store.MarkEffectAsync(job.FirmId, job.Id, key, ToWire(outcome.Status), cancellationToken);
-                outcomes.Add(ToWire(outcome.Status));
-            }
-            catch (EmailSendFailed failed)
-            {
-                // An answer from SendGrid means it did not take the email; a timeout might hide a send, so that claim is left to expire.
-                if (failed.Status != 0) await store.ReleaseEffectAsync(job.FirmId, job.Id, key, cancellationToken);
-                await emailLog.WriteAsync(job.FirmId, new EmailLogEntry(id, contact.Email, message.Subject, "automation", itemId, job.Id, account.Id,
-                    "notSent", null, null, failed.Message), cancellationToken);
-                throw;
-            }
-        }
-        return outcomes;
-    }
-
-    private static string EmailId(string effectKey) =>
-        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(effectKey)), 0, 12).ToLowerInvariant();
-
-    private static string ToWire(EmailStatus status) => status == EmailStatus.NotSent ? "notSent" : status.ToString().ToLowerInvariant();
 
     private async Task<T> TemplateAsync<T>(string firmId, string templateId, CancellationToken cancellationToken) where T : Template =>
         (await documents.GetAsync<Template>(firmId, DocumentKinds.Template, templateId, cancellationToken))?.Value as T

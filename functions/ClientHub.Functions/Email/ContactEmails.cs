@@ -1,0 +1,75 @@
+using System.Security.Cryptography;
+using System.Text;
+using ClientHub.Core.Clients;
+using ClientHub.Core.Firms;
+using ClientHub.Core.Jobs;
+using ClientHub.Core.Templates;
+using ClientHub.Storage;
+using Microsoft.Extensions.Options;
+
+namespace ClientHub.Functions.Email;
+
+public static class EmailPurposes
+{
+    public const string Automation = "automation", Reminder = "reminder", Notification = "notification";
+}
+
+/// <summary>
+/// Emails the notify contacts of a job's account, once per effect key and contact: the email is
+/// claimed in the job's partition, sent, logged and marked with its outcome. A redelivery finds it
+/// marked and skips it; a concurrent duplicate waits for the claim; a claim left by a crashed
+/// process expires and is taken over, so a crash loses no email.
+/// </summary>
+public sealed class ContactEmails(JobStore store, FirmDocuments documents, IEmailSender sender, EmailLog log,
+    IOptions<ClientHubOptions> options, TimeProvider time)
+{
+    /// <summary>How long one delivery may take to send one email before another takes over; longer than the SendGrid timeout (15 s).</summary>
+    private static readonly TimeSpan Claim = TimeSpan.FromSeconds(20);
+
+    /// <returns>The outcome per contact (<c>sent</c>, <c>notSent</c>…), including those recorded by an earlier delivery.</returns>
+    public async Task<List<string>> SendAsync(Job job, Account account, string subject, string body, string effectKey, string? itemId, string purpose,
+        CancellationToken cancellationToken)
+    {
+        var firm = (await documents.GetAsync<Firm>(job.FirmId, DocumentKinds.Firm, job.FirmId, cancellationToken))?.Value;
+        var contacts = (await documents.ListContactsAsync(job.FirmId, account.Id, cancellationToken)).Where(c => c.Notify).OrderBy(c => c.Id).ToList();
+        var outcomes = new List<string>();
+        foreach (var contact in contacts)
+        {
+            var key = $"{effectKey}:{contact.Id}";
+            if (await store.ClaimEffectAsync(job.FirmId, job.Id, key, Claim, time, cancellationToken) is { } done)
+            {
+                outcomes.Add(done);
+                continue;
+            }
+            var values = new Dictionary<string, string>
+            {
+                ["account.name"] = account.Name, ["contact.firstName"] = contact.FirstName, ["contact.name"] = contact.Name,
+                ["job.name"] = job.Name, ["firm.name"] = firm?.Name ?? "", ["portal.link"] = options.Value.PortalBaseUrl,
+            };
+            var message = new OutgoingEmail(contact.Email, contact.Name, Placeholders.Render(subject, values, html: false), Placeholders.Render(body, values, html: true));
+            var id = EmailId(key);
+            try
+            {
+                var outcome = await sender.SendAsync(message, cancellationToken);
+                await log.WriteAsync(job.FirmId, new EmailLogEntry(id, contact.Email, message.Subject, purpose, itemId, job.Id, account.Id,
+                    ToWire(outcome.Status), time.GetUtcNow(), outcome.MessageId, outcome.Reason), cancellationToken);
+                await store.MarkEffectAsync(job.FirmId, job.Id, key, ToWire(outcome.Status), cancellationToken);
+                outcomes.Add(ToWire(outcome.Status));
+            }
+            catch (EmailSendFailed failed)
+            {
+                // An answer from SendGrid means it did not take the email; a timeout might hide a send, so that claim is left to expire.
+                if (failed.Status != 0) await store.ReleaseEffectAsync(job.FirmId, job.Id, key, cancellationToken);
+                await log.WriteAsync(job.FirmId, new EmailLogEntry(id, contact.Email, message.Subject, purpose, itemId, job.Id, account.Id,
+                    "notSent", null, null, failed.Message), cancellationToken);
+                throw;
+            }
+        }
+        return outcomes;
+    }
+
+    private static string EmailId(string effectKey) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(effectKey)), 0, 12).ToLowerInvariant();
+
+    private static string ToWire(EmailStatus status) => status == EmailStatus.NotSent ? "notSent" : status.ToString().ToLowerInvariant();
+}

@@ -1,0 +1,64 @@
+using ClientHub.Core.Clients;
+using ClientHub.Core.Items;
+using ClientHub.Core.Jobs;
+using ClientHub.Core.Pipelines;
+using ClientHub.Functions.Email;
+using ClientHub.Functions.Http.Testing;
+using ClientHub.Functions.Jobs;
+using ClientHub.Storage;
+
+namespace ClientHub.Functions.Reminders;
+
+/// <summary>
+/// Reminders chase clients about items that wait for them (TaxDome): "days between" (default 3)
+/// and "number of reminders" (default 1), emailed to the account's notify contacts. A reminder's
+/// timer re-checks its owner when it fires: nothing is sent once the item is complete or the job
+/// is completed or archived, and the chain ends when the count is reached.
+/// </summary>
+public sealed class ReminderTimers(DurableTimers timers, JobStore store, FirmDocuments documents, ContactEmails emails,
+    TimeProvider time, ILogger<ReminderTimers> logger) : IDueWorkRunner
+{
+    /// <summary>The first reminder of an item an automation created, when the automation asks for reminders.</summary>
+    public static DurableTimer? FirstFor(Automation automation, LinkedItem item, Job job, DateTimeOffset now) =>
+        automation is RemindingAutomation { Reminders: { Enabled: true, Count: > 0 } reminders } && item.RequiresAction && !item.IsComplete
+            ? new DurableTimer(job.FirmId, job.Id, item.Id, 1, reminders.Count, reminders.DaysBetween, now.AddDays(reminders.DaysBetween))
+            : null;
+
+    public async Task RunDueAsync(CancellationToken cancellationToken)
+    {
+        foreach (var timer in await timers.DueAsync(time.GetUtcNow(), cancellationToken))
+        {
+            try
+            {
+                await FireAsync(timer, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The row stays and fires again on the next scan; the email's effect record keeps it single.
+                ReminderLog.Failed(logger, e, timer.FirmId, timer.JobId, timer.ItemId);
+            }
+        }
+    }
+
+    private async Task FireAsync(DurableTimer timer, CancellationToken cancellationToken)
+    {
+        var item = (await store.GetItemAsync(timer.FirmId, timer.ItemId, cancellationToken))?.Value;
+        var job = (await store.GetAsync(timer.FirmId, timer.JobId, cancellationToken))?.Value;
+        if (item is { IsComplete: false } && job is { Status: JobStatus.Active })
+        {
+            var account = (await documents.GetAsync<Account>(job.FirmId, DocumentKinds.Account, job.AccountId, cancellationToken))?.Value
+                          ?? new Account(job.AccountId, job.AccountName, AccountType.Individual, []);
+            var (subject, body) = AutomationRunner.Notification(item);
+            await emails.SendAsync(job, account, "Reminder: " + subject, body, $"reminder:{timer.Id}", item.Id, EmailPurposes.Reminder, cancellationToken);
+            if (timer.Remaining > 1)
+                await timers.ScheduleAsync(timer with { Sequence = timer.Sequence + 1, Remaining = timer.Remaining - 1, DueAt = timer.DueAt.AddDays(timer.DaysBetween) }, cancellationToken);
+        }
+        await timers.DeleteAsync(timer, cancellationToken);
+    }
+}
+
+internal static partial class ReminderLog
+{
+    [LoggerMessage(6000, LogLevel.Warning, "Reminder for item {ItemId} of job {JobId} (firm {FirmId}) failed; it is retried on the next scan")]
+    public static partial void Failed(ILogger logger, Exception exception, string firmId, string jobId, string itemId);
+}
