@@ -97,30 +97,27 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
         where T : LinkedItem
     {
         if (ItemIds.OwnerOf(itemId) is not { } owner) return null;
-        (LinkedItem Before, LinkedItem After)? changed = null;
+        (LinkedItem Before, LinkedItem After, TableTransactionAction Row)? changed = null;
 
-        // Decided inside the job's transition so that item and job are re-read together after a conflict.
-        async Task<JobWrite?> Decide(JobContext? c)
+        async Task PrepareAsync()
         {
             changed = null;
             var current = await store.GetItemAsync(firmId, itemId, cancellationToken);
             // Not found, or an item of another kind (a task id on the invoices route): nothing to change.
-            if (current?.Value is not T item) return null;
+            if (current?.Value is not T item) return;
             var after = change(item) with { UpdatedAt = Now };
-            changed = (current.Value, after);
-            var row = new TableTransactionAction(TableTransactionActionType.UpdateReplace, JobStore.ItemEntity(firmId, after), current.ETag);
-            return JobWrite.Of(c is null ? Transition.None(null!) : ItemTransition(c, current.Value, after, current.Value.StageEntrySeq, by), row);
+            changed = (item, after, new TableTransactionAction(TableTransactionActionType.UpdateReplace, JobStore.ItemEntity(firmId, after), current.ETag));
         }
 
         if (owner == ItemIds.NoJob)
         {
             for (var attempt = 1; ; attempt++)
             {
-                var write = await Decide(null);
-                if (write is null) return null;
+                await PrepareAsync();
+                if (changed is not { } prepared) return null;
                 try
                 {
-                    await store.Table.SubmitTransactionAsync(write.Rows, cancellationToken);
+                    await store.Table.SubmitTransactionAsync([prepared.Row], cancellationToken);
                     break;
                 }
                 catch (RequestFailedException e) when (e.Status is 412 && attempt < MaxAttempts)
@@ -128,9 +125,17 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
                 }
             }
         }
-        else if (await TransitionAsync(firmId, owner, null, c => Decide(c), cancellationToken) is null)
+        else
         {
-            return null;
+            // Decided inside the job's transition, so that item and job are re-read together after a conflict.
+            var result = await TransitionAsync(firmId, owner, null, async c =>
+            {
+                await PrepareAsync();
+                return changed is { } prepared
+                    ? JobWrite.Of(ItemTransition(c, prepared.Before, prepared.After, prepared.Before.StageEntrySeq, by), prepared.Row)
+                    : null;
+            }, cancellationToken);
+            if (result is null) return null;
         }
         if (changed is not { } done) return null;
         if (CountsChanged(done.Before, done.After))
@@ -144,9 +149,15 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     {
         if (!item.LinkedJobIds.Contains(jobId))
             await ChangeItemAsync<LinkedItem>(firmId, item.Id, i => i with { LinkedJobIds = [.. i.LinkedJobIds, jobId] }, Actor.System, cancellationToken);
-        return await TransitionAsync(firmId, jobId, null, c =>
-            JobWrite.Of(JobMachine.ItemLinked(c.Job, c.Job.EntrySeq, item.IsComplete || !item.RequiresAction, Now),
-                new TableTransactionAction(TableTransactionActionType.UpsertReplace, JobStore.LinkEntity(firmId, jobId, item, c.Job.EntrySeq))), cancellationToken);
+        return await TransitionAsync(firmId, jobId, null, async c =>
+        {
+            // Linking again within the same entry changes nothing; a link from an earlier entry joins this one.
+            var existing = await store.Table.GetEntityIfExistsAsync<TableEntity>(JobStore.PartitionKey(firmId, jobId), JobStore.LinkRowKey(item.Id),
+                select: ["EntrySeq"], cancellationToken: cancellationToken);
+            if (existing.HasValue && existing.Value!.GetInt32("EntrySeq") == c.Job.EntrySeq) return null;
+            return JobWrite.Of(JobMachine.ItemLinked(c.Job, c.Job.EntrySeq, item.IsComplete || !item.RequiresAction, Now),
+                new TableTransactionAction(TableTransactionActionType.UpsertReplace, JobStore.LinkEntity(firmId, jobId, item, c.Job.EntrySeq)));
+        }, cancellationToken);
     }
 
     private async Task MirrorLinkAsync(string firmId, string jobId, LinkedItem item, Actor by, CancellationToken cancellationToken)
