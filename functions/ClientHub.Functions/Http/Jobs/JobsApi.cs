@@ -104,7 +104,14 @@ public static class JobsApi
 
         var now = engine.Now;
         var today = DateOnly.FromDateTime(now.UtcDateTime);
-        var jobs = await Task.WhenAll(accounts.Select(account => engine.AddAsync(new Job
+        // Bounded, so a bulk add of hundreds of accounts does not flood storage at once.
+        var jobs = new CommittedJob[accounts.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, accounts.Count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
+            async (i, token) => jobs[i] = await engine.AddAsync(NewJob(accounts[i]), pipeline!.Value, accounts[i], request.StageId,
+                request.ClientFacingStatusVisible, Actor.Staff(caller.StaffId), token));
+        return new AddResult(jobs, await JobNames.LoadAsync(documents, caller.FirmId, cancellationToken), null);
+
+        Job NewJob(Account account) => new()
         {
             Id = Ids.New(),
             FirmId = caller.FirmId,
@@ -118,8 +125,7 @@ public static class JobsApi
             StartDate = request.StartDate ?? (template?.StartInDays is { } s ? today.AddDays(s) : null),
             DueDate = request.DueDate ?? (template?.DueInDays is { } d ? today.AddDays(d) : null),
             ClientFacing = template?.ClientFacingStatusId is { } statusId ? new ClientFacingSetting(statusId, null, request.ClientFacingStatusVisible ?? true) : null,
-        }, pipeline.Value, account, request.StageId, request.ClientFacingStatusVisible, Actor.Staff(caller.StaffId), cancellationToken)));
-        return new AddResult(jobs, await JobNames.LoadAsync(documents, caller.FirmId, cancellationToken), null);
+        };
     }
 
     /// <summary>Job template shortcodes (Karbon/Financial Cents style).</summary>

@@ -1,0 +1,52 @@
+using System.Net.Http.Json;
+using ClientHub.Core.Pipelines;
+using ClientHub.Core.Templates;
+using ClientHub.Functions.Tests.Infrastructure;
+using static ClientHub.Functions.Tests.Jobs.StageBuilder;
+
+namespace ClientHub.Functions.Tests.Jobs;
+
+public sealed class JobsApiTests(EngineHost host) : IClassFixture<EngineHost>
+{
+    [Fact]
+    public async Task A_bulk_add_creates_one_job_per_account_named_by_the_job_template()
+    {
+        var s = await Scenario.CreateAsync(host);
+        var status = await s.StatusAsync("Getting started");
+        var template = await s.TemplateAsync(new JobTemplate
+        {
+            Name = "Monthly", JobName = "[ACCOUNT_NAME] bookkeeping [YEAR]", Priority = "High", DueInDays = 10, ClientFacingStatusId = status.Id,
+        });
+        var pipeline = await s.PipelineAsync(Stage("Start"), Stage("Done"));
+        var accounts = new[] { await s.AccountAsync("Alpha"), await s.AccountAsync("Beta"), await s.AccountAsync("Gamma") };
+
+        var created = await s.Api.PostAsJsonAsync("/api/jobs/bulk",
+            new { accountIds = accounts.Select(a => a.Id), pipelineId = pipeline.Id, templateId = template.Id }).ExpectAsync(201);
+
+        var jobs = created["items"]!.AsArray();
+        Assert.Equal(["Alpha", "Beta", "Gamma"], jobs.Select(j => j!["name"]!.GetValue<string>().Split(' ')[0]));
+        Assert.All(jobs, j =>
+        {
+            Assert.EndsWith($"bookkeeping {DateTime.UtcNow.Year}", j!["name"]!.GetValue<string>());
+            Assert.Equal("High", j["priority"]!.GetValue<string>());
+            Assert.Equal("Getting started", j["clientFacingStatus"]!["name"]!.GetValue<string>());
+            Assert.NotNull(j["dueDate"]);
+        });
+        var list = await Eventually.HoldsAsync(() => s.Api.GetAsync($"/api/jobs?pipelineId={pipeline.Id}").ExpectAsync(200),
+            l => l["items"]!.AsArray().Count == 3, "the three jobs are listed");
+        Assert.Equal(accounts.Select(a => a.Id).Order(), list["items"]!.AsArray().Select(j => j!["accountId"]!.GetValue<string>()).Order());
+    }
+
+    [Fact]
+    public async Task A_job_for_an_unknown_account_or_stage_is_a_validation_problem()
+    {
+        var s = await Scenario.CreateAsync(host);
+        var pipeline = await s.PipelineAsync(Stage("Start"), Stage("Done"));
+        var account = await s.AccountAsync();
+
+        var unknownAccount = await s.Api.PostAsJsonAsync("/api/jobs", new { accountId = "nosuchaccount", pipelineId = pipeline.Id }).ExpectAsync(400);
+        Assert.NotNull(unknownAccount["errors"]!["accountId"]);
+        var unknownStage = await s.Api.PostAsJsonAsync("/api/jobs", new { accountId = account.Id, pipelineId = pipeline.Id, stageId = "nosuchstage" }).ExpectAsync(400);
+        Assert.NotNull(unknownStage["errors"]!["stageId"]);
+    }
+}
