@@ -144,6 +144,27 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
         return done.After;
     }
 
+    /// <summary>
+    /// Stores an item made by hand: one of a job joins the job's current entry in the same
+    /// transaction (and counts for its automove); one without a job goes to the firm's partition.
+    /// </summary>
+    public async Task<T> CreateItemAsync<T>(string firmId, T item, CancellationToken cancellationToken) where T : LinkedItem
+    {
+        if (item.JobId is null)
+        {
+            await store.Table.AddEntityAsync(JobStore.ItemEntity(firmId, item), cancellationToken);
+            return item;
+        }
+        var created = item;
+        await TransitionAsync(firmId, item.JobId, null, c =>
+        {
+            created = item with { StageEntrySeq = c.Job.EntrySeq };
+            return JobWrite.Of(JobMachine.ItemLinked(c.Job, c.Job.EntrySeq, created.IsComplete || !created.RequiresAction, Now),
+                new TableTransactionAction(TableTransactionActionType.Add, JobStore.ItemEntity(firmId, created)));
+        }, cancellationToken);
+        return created;
+    }
+
     /// <summary>Links an item of another partition to a job by hand; it counts for automove in the current entry.</summary>
     public async Task<(Versioned<Job> Job, JobWrite? Write)?> LinkItemAsync(string firmId, string jobId, LinkedItem item, CancellationToken cancellationToken)
     {

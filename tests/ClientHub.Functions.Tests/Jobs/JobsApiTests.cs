@@ -49,4 +49,25 @@ public sealed class JobsApiTests(EngineHost host) : IClassFixture<EngineHost>
         var unknownStage = await s.Api.PostAsJsonAsync("/api/jobs", new { accountId = account.Id, pipelineId = pipeline.Id, stageId = "nosuchstage" }).ExpectAsync(400);
         Assert.NotNull(unknownStage["errors"]!["stageId"]);
     }
+
+    [Fact]
+    public async Task A_request_sent_by_hand_joins_the_current_entry_and_completing_it_automoves_the_job()
+    {
+        var s = await Scenario.CreateAsync(host);
+        var template = await s.TaskTemplateAsync();
+        var pipeline = await s.PipelineAsync(Stage("Collect", true, null, new CreateTask { TemplateId = template.Id }), Stage("Done"));
+        var jobId = await s.AddJobAsync(await s.AccountAsync(), pipeline);
+        await s.AtStageAsync(jobId, pipeline.Stages[0]);
+
+        var request = await s.Api.PostAsJsonAsync("/api/requests",
+            new { jobId, title = "Bank statements", items = new[] { new { title = "January" }, new { title = "February" } } }).ExpectAsync(201);
+        Assert.Equal(2, request["summary"]!["sent"]!.GetValue<int>());
+        Assert.Equal(2, (await s.JobAsync(jobId))["pendingItems"]!.GetValue<int>());
+        await s.CompleteItemAsync((await s.ItemsAsync(jobId)).Single(i => i!["type"]!.GetValue<string>() == "task")!);
+        await s.Api.PatchAsJsonAsync($"/api/requests/{request["id"]!.GetValue<string>()}", new { status = "Submitted" }).ExpectAsync(200);
+
+        await s.AtStageAsync(jobId, pipeline.Stages[1]);
+        var invalid = await s.Api.PostAsJsonAsync("/api/requests", new { jobId, title = "Nothing asked", items = Array.Empty<object>() }).ExpectAsync(400);
+        Assert.NotNull(invalid["errors"]!["items"]);
+    }
 }

@@ -12,6 +12,8 @@ namespace ClientHub.Functions.Http.Items;
 
 public sealed record CreateTaskRequest(string Title, string? Description, string? AssigneeId, DateOnly? DueDate, TaskStatus? Status, string? JobId, string? AccountId);
 public sealed record PatchTaskRequest(string? Title, string? Description, string? AssigneeId, DateOnly? DueDate, TaskStatus? Status);
+public sealed record CreateRequestItem(string Title, string? Description);
+public sealed record CreateRequestRequest(string Title, string? Description, IReadOnlyList<CreateRequestItem>? Items, string? JobId, string? AccountId);
 public sealed record PatchRequestRequest(string? Title, string? Description, RequestStatus? Status);
 public sealed record PaymentRequest(decimal Amount);
 public sealed record ReplyRequest(string Text);
@@ -34,6 +36,7 @@ public static class ItemsApi
 
         var requests = group.MapGroup("/requests").WithTags("Requests");
         requests.MapGet("/", (StaffCaller caller, JobStore store, string? jobId, CancellationToken ct) => ListAsync<RequestItem>(caller, store, ItemTypes.Request, jobId, ct));
+        requests.MapPost("/", CreateRequestAsync);
         requests.MapGet("/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) => GetAsync<RequestItem>(id, caller, store, r, ct));
         requests.MapPatch("/{id}", PatchRequestAsync);
 
@@ -91,31 +94,50 @@ public static class ItemsApi
         var errors = new ValidationErrors().Required("title", request.Title).MaxLength("description", request.Description, Limits.Description);
         if (request.AssigneeId is not null && await documents.GetAsync<Core.Firms.StaffMember>(caller.FirmId, DocumentKinds.Staff, request.AssigneeId, cancellationToken) is null)
             errors.Add("assigneeId", "No such staff member.");
-        var job = request.JobId is null ? null : await store.GetAsync(caller.FirmId, request.JobId, cancellationToken);
-        if (request.JobId is not null && job is null) errors.Add("jobId", "No such job.");
-        var accountId = job?.Value.AccountId ?? request.AccountId;
-        if (job is null && (accountId is null || await documents.GetAsync<Account>(caller.FirmId, DocumentKinds.Account, accountId, cancellationToken) is null))
-            errors.Add("accountId", "A task without a job needs an existing account.");
+        var accountId = await OwnerAccountAsync(request.JobId, request.AccountId, caller, store, documents, errors, cancellationToken);
         if (errors.Any) return errors.ToResult();
 
-        var task = new TaskItem
+        var created = await engine.CreateItemAsync(caller.FirmId, new TaskItem
         {
             Id = ItemIds.New(request.JobId), AccountId = accountId!, JobId = request.JobId, Title = request.Title.Trim(), Description = request.Description,
             AssigneeId = request.AssigneeId, DueDate = request.DueDate, Status = request.Status ?? TaskStatus.Todo, CreatedAt = engine.Now, UpdatedAt = engine.Now,
-        };
-        if (request.JobId is null)
-        {
-            await store.Table.AddEntityAsync(JobStore.ItemEntity(caller.FirmId, task), cancellationToken);
-            return TypedResults.Created($"/api/tasks/{task.Id}", task);
-        }
-        TaskItem? created = null;
-        await engine.TransitionAsync(caller.FirmId, request.JobId, null, c =>
-        {
-            created = task with { StageEntrySeq = c.Job.EntrySeq };
-            return JobWrite.Of(Core.Jobs.JobMachine.ItemLinked(c.Job, c.Job.EntrySeq, created.IsComplete, engine.Now),
-                new Azure.Data.Tables.TableTransactionAction(Azure.Data.Tables.TableTransactionActionType.Add, JobStore.ItemEntity(caller.FirmId, created)));
         }, cancellationToken);
-        return TypedResults.Created($"/api/tasks/{task.Id}", created!);
+        return TypedResults.Created($"/api/tasks/{created.Id}", created);
+    }
+
+    /// <summary>A client request (Welyb's information request) the firm sends by hand; like a task, it joins its job's current entry.</summary>
+    private static async Task<Results<Created<RequestItem>, ValidationProblem>> CreateRequestAsync(CreateRequestRequest request, StaffCaller caller,
+        JobEngine engine, JobStore store, FirmDocuments documents, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors().Required("title", request.Title).MaxLength("description", request.Description, Limits.Description);
+        if (request.Items is not { Count: > 0 }) errors.Add("items", "At least one item is required.");
+        foreach (var (item, n) in (request.Items ?? []).Select((item, n) => (item, n)))
+            errors.Required($"items[{n}].title", item?.Title).MaxLength($"items[{n}].description", item?.Description, Limits.Description);
+        var accountId = await OwnerAccountAsync(request.JobId, request.AccountId, caller, store, documents, errors, cancellationToken);
+        if (errors.Any) return errors.ToResult();
+
+        var created = await engine.CreateItemAsync(caller.FirmId, new RequestItem
+        {
+            Id = ItemIds.New(request.JobId), AccountId = accountId!, JobId = request.JobId, Title = request.Title.Trim(), Description = request.Description,
+            Items = request.Items!.Select((i, n) => new RequestEntry($"i{n + 1}", i.Title.Trim(), i.Description, TaskStatus.Todo, [], [])).ToList(),
+            CreatedAt = engine.Now, UpdatedAt = engine.Now,
+        }, cancellationToken);
+        return TypedResults.Created($"/api/requests/{created.Id}", created);
+    }
+
+    /// <summary>The account an item created by hand belongs to: its job's, or the one named when there is no job.</summary>
+    private static async Task<string?> OwnerAccountAsync(string? jobId, string? accountId, StaffCaller caller, JobStore store, FirmDocuments documents,
+        ValidationErrors errors, CancellationToken cancellationToken)
+    {
+        if (jobId is not null)
+        {
+            var job = await store.GetAsync(caller.FirmId, jobId, cancellationToken);
+            if (job is null) errors.Add("jobId", "No such job.");
+            return job?.Value.AccountId;
+        }
+        if (accountId is null || await documents.GetAsync<Account>(caller.FirmId, DocumentKinds.Account, accountId, cancellationToken) is null)
+            errors.Add("accountId", "An item without a job needs an existing account.");
+        return accountId;
     }
 
     private static async Task<Results<Ok<TaskItem>, NotFound, ValidationProblem>> PatchTaskAsync(string id, PatchTaskRequest request, StaffCaller caller,
