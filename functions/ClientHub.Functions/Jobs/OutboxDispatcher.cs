@@ -38,6 +38,7 @@ public sealed class OutboxDispatcher(JobStore store, JobCards cards, QueueServic
             for (var i = 0; i < copies; i++)
                 await _automations.SendMessageAsync(row.Payload, cancellationToken);
         if (rows.Any(r => r.Kind == OutboxKinds.Automation)) waker.Wake(EngineOptions.AutomationsQueue);
+        // Event rows (job.moved, item.completed…) have no consumer until outbound webhooks exist; they are dropped with the rest.
         await store.DeleteOutboxAsync(rows, cancellationToken);
         if (fromSweeper) EngineLog.Swept(logger, rows.Count, rows[0].PartitionKey);
     }
