@@ -19,7 +19,7 @@ public sealed record PaymentRequest(decimal Amount);
 public sealed record ReplyRequest(string Text);
 
 /// <summary>
-/// Linked items on the firm side. Every change goes through <see cref="JobEngine.ChangeItemAsync"/>,
+/// Linked items on the firm side, answered with their <c>type</c> as in a job's item list. Every change goes through <see cref="JobEngine.ChangeItemAsync"/>,
 /// so completing an item (task done, request completed, invoice paid) re-evaluates automove of its
 /// job's current entry. The client portal completes items through the same path.
 /// </summary>
@@ -49,32 +49,32 @@ public static class ItemsApi
         return api;
     }
 
-    private static async Task<Results<Ok<T>, NotFound>> GetAsync<T>(string id, StaffCaller caller, JobStore store, HttpResponse response, CancellationToken cancellationToken) where T : LinkedItem
+    private static async Task<Results<Ok<LinkedItem>, NotFound>> GetAsync<T>(string id, StaffCaller caller, JobStore store, HttpResponse response, CancellationToken cancellationToken) where T : LinkedItem
     {
         var item = await store.GetItemAsync(caller.FirmId, id, cancellationToken);
         if (item?.Value is not T typed) return TypedResults.NotFound();
         response.SetETag(item.ETag);
-        return TypedResults.Ok(typed);
+        return TypedResults.Ok<LinkedItem>(typed);
     }
 
     /// <summary>The item as it is after a change, with its ETag.</summary>
-    private static async Task<Results<Ok<T>, NotFound, ValidationProblem>> ChangedAsync<T>(LinkedItem? changed, StaffCaller caller, JobStore store, HttpResponse response,
+    private static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> ChangedAsync<T>(LinkedItem? changed, StaffCaller caller, JobStore store, HttpResponse response,
         CancellationToken cancellationToken) where T : LinkedItem
     {
         if (changed is null) return TypedResults.NotFound();
         var current = await store.GetItemAsync(caller.FirmId, changed.Id, cancellationToken);
         if (current?.Value is not T typed) return TypedResults.NotFound();
         response.SetETag(current.ETag);
-        return TypedResults.Ok(typed);
+        return TypedResults.Ok<LinkedItem>(typed);
     }
 
-    private static async Task<Ok<ListResponse<T>>> ListAsync<T>(StaffCaller caller, JobStore store, string type, string? jobId, CancellationToken cancellationToken) where T : LinkedItem
+    private static async Task<Ok<ListResponse<LinkedItem>>> ListAsync<T>(StaffCaller caller, JobStore store, string type, string? jobId, CancellationToken cancellationToken) where T : LinkedItem
     {
         var items = await store.ListFirmItemsAsync(caller.FirmId, type, cancellationToken);
-        return TypedResults.Ok(new ListResponse<T>(items.OfType<T>().Where(i => jobId is null || i.JobId == jobId).ToList(), null));
+        return TypedResults.Ok(new ListResponse<LinkedItem>(items.OfType<T>().Where(i => jobId is null || i.JobId == jobId).ToList<LinkedItem>(), null));
     }
 
-    private static async Task<Ok<ListResponse<TaskItem>>> ListTasksAsync(StaffCaller caller, JobStore store, string? assigneeId, TaskStatus? status,
+    private static async Task<Ok<ListResponse<LinkedItem>>> ListTasksAsync(StaffCaller caller, JobStore store, string? assigneeId, TaskStatus? status,
         DateOnly? dueBefore, string? q, string? jobId, CancellationToken cancellationToken)
     {
         var items = (await store.ListFirmItemsAsync(caller.FirmId, ItemTypes.Task, cancellationToken)).OfType<TaskItem>()
@@ -84,11 +84,11 @@ public static class ItemsApi
             .Where(t => jobId is null || t.JobId == jobId)
             .Where(t => q is null || t.Title.Contains(q, StringComparison.OrdinalIgnoreCase))
             .ToList();
-        return TypedResults.Ok(new ListResponse<TaskItem>(items, null));
+        return TypedResults.Ok(new ListResponse<LinkedItem>(items, null));
     }
 
     /// <summary>A task of a job joins the job's current entry (and counts for its automove); one without a job belongs to the firm.</summary>
-    private static async Task<Results<Created<TaskItem>, ValidationProblem>> CreateTaskAsync(CreateTaskRequest request, StaffCaller caller,
+    private static async Task<Results<Created<LinkedItem>, ValidationProblem>> CreateTaskAsync(CreateTaskRequest request, StaffCaller caller,
         JobEngine engine, JobStore store, FirmDocuments documents, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors().Required("title", request.Title).MaxLength("description", request.Description, Limits.Description);
@@ -102,11 +102,11 @@ public static class ItemsApi
             Id = ItemIds.New(request.JobId), AccountId = accountId!, JobId = request.JobId, Title = request.Title.Trim(), Description = request.Description,
             AssigneeId = request.AssigneeId, DueDate = request.DueDate, Status = request.Status ?? TaskStatus.Todo, CreatedAt = engine.Now, UpdatedAt = engine.Now,
         }, cancellationToken);
-        return TypedResults.Created($"/api/tasks/{created.Id}", created);
+        return TypedResults.Created<LinkedItem>($"/api/tasks/{created.Id}", created);
     }
 
     /// <summary>A client request (Welyb's information request) the firm sends by hand; like a task, it joins its job's current entry.</summary>
-    private static async Task<Results<Created<RequestItem>, ValidationProblem>> CreateRequestAsync(CreateRequestRequest request, StaffCaller caller,
+    private static async Task<Results<Created<LinkedItem>, ValidationProblem>> CreateRequestAsync(CreateRequestRequest request, StaffCaller caller,
         JobEngine engine, JobStore store, FirmDocuments documents, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors().Required("title", request.Title).MaxLength("description", request.Description, Limits.Description);
@@ -122,7 +122,7 @@ public static class ItemsApi
             Items = request.Items!.Select((i, n) => new RequestEntry($"i{n + 1}", i.Title.Trim(), i.Description, TaskStatus.Todo, [], [])).ToList(),
             CreatedAt = engine.Now, UpdatedAt = engine.Now,
         }, cancellationToken);
-        return TypedResults.Created($"/api/requests/{created.Id}", created);
+        return TypedResults.Created<LinkedItem>($"/api/requests/{created.Id}", created);
     }
 
     /// <summary>The account an item created by hand belongs to: its job's, or the one named when there is no job.</summary>
@@ -140,7 +140,7 @@ public static class ItemsApi
         return accountId;
     }
 
-    private static async Task<Results<Ok<TaskItem>, NotFound, ValidationProblem>> PatchTaskAsync(string id, PatchTaskRequest request, StaffCaller caller,
+    private static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> PatchTaskAsync(string id, PatchTaskRequest request, StaffCaller caller,
         JobEngine engine, JobStore store, FirmDocuments documents, HttpResponse response, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors().MaxLength("description", request.Description, Limits.Description);
@@ -159,7 +159,7 @@ public static class ItemsApi
         return await ChangedAsync<TaskItem>(changed, caller, store, response, cancellationToken);
     }
 
-    private static async Task<Results<Ok<RequestItem>, NotFound, ValidationProblem>> PatchRequestAsync(string id, PatchRequestRequest request, StaffCaller caller,
+    private static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> PatchRequestAsync(string id, PatchRequestRequest request, StaffCaller caller,
         JobEngine engine, JobStore store, HttpResponse response, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors().MaxLength("description", request.Description, Limits.Description);
@@ -174,7 +174,7 @@ public static class ItemsApi
         return await ChangedAsync<RequestItem>(changed, caller, store, response, cancellationToken);
     }
 
-    private static async Task<Results<Ok<InvoiceItem>, NotFound, ValidationProblem>> PayInvoiceAsync(string id, PaymentRequest request, StaffCaller caller,
+    private static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> PayInvoiceAsync(string id, PaymentRequest request, StaffCaller caller,
         JobEngine engine, JobStore store, HttpResponse response, CancellationToken cancellationToken)
     {
         if (request.Amount <= 0) return new ValidationErrors().Add("amount", "A positive amount is required.").ToResult();
@@ -182,7 +182,7 @@ public static class ItemsApi
         return await ChangedAsync<InvoiceItem>(changed, caller, store, response, cancellationToken);
     }
 
-    private static async Task<Results<Ok<MessageItem>, NotFound, ValidationProblem>> ReplyAsync(string id, ReplyRequest request, StaffCaller caller,
+    private static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> ReplyAsync(string id, ReplyRequest request, StaffCaller caller,
         JobEngine engine, JobStore store, HttpResponse response, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors().Required("text", request.Text, Limits.Description);
