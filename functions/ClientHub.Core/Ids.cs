@@ -26,13 +26,3 @@ public static class Ids
     public static bool IsWellFormed(string? id) =>
         id is { Length: > 0 and <= 64 } && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 }
-
-public readonly record struct FirmId(string Value)
-{
-    public override string ToString() => Value;
-}
-
-public readonly record struct JobId(string Value)
-{
-    public override string ToString() => Value;
-}
