@@ -21,7 +21,7 @@ public sealed class TriggerHostOptionsTests
         Assert.Equal(16, options.BatchSize);
         Assert.Equal(8, options.NewBatchThreshold);
         Assert.Equal(5, options.MaxDequeueCount);
-        Assert.Equal(TimeSpan.FromSeconds(30), options.VisibilityTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.VisibilityTimeout);
         Assert.Equal(TimeSpan.FromSeconds(30), options.MessageLease);
     }
 
