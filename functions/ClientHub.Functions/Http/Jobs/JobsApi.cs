@@ -40,12 +40,12 @@ public static class JobsApi
         jobs.MapGet("/{id}", GetAsync);
         jobs.MapPatch("/{id}", PatchAsync);
         jobs.MapPost("/{id}/move", MoveAsync);
-        jobs.MapPost("/{id}/complete", (string id, StaffCaller caller, JobEngine engine, FirmDocuments documents, CancellationToken ct) =>
-            SimpleTransitionAsync(id, caller, engine, documents, c => JobMachine.Complete(c.Job, Actor.Staff(caller.StaffId), engine.Now), ct));
-        jobs.MapPost("/{id}/archive", (string id, StaffCaller caller, JobEngine engine, FirmDocuments documents, CancellationToken ct) =>
-            SimpleTransitionAsync(id, caller, engine, documents, c => JobMachine.Archive(c.Job, Actor.Staff(caller.StaffId), engine.Now), ct));
-        jobs.MapPost("/{id}/retry", (string id, StaffCaller caller, JobEngine engine, FirmDocuments documents, CancellationToken ct) =>
-            SimpleTransitionAsync(id, caller, engine, documents, c => JobMachine.Retry(c.Job, c.Pipeline, Actor.Staff(caller.StaffId), engine.Now), ct));
+        jobs.MapPost("/{id}/complete", (string id, StaffCaller caller, JobEngine engine, FirmDocuments documents, HttpResponse response, CancellationToken ct) =>
+            SimpleTransitionAsync(id, caller, engine, documents, response, c => JobMachine.Complete(c.Job, Actor.Staff(caller.StaffId), engine.Now), ct));
+        jobs.MapPost("/{id}/archive", (string id, StaffCaller caller, JobEngine engine, FirmDocuments documents, HttpResponse response, CancellationToken ct) =>
+            SimpleTransitionAsync(id, caller, engine, documents, response, c => JobMachine.Archive(c.Job, Actor.Staff(caller.StaffId), engine.Now), ct));
+        jobs.MapPost("/{id}/retry", (string id, StaffCaller caller, JobEngine engine, FirmDocuments documents, HttpResponse response, CancellationToken ct) =>
+            SimpleTransitionAsync(id, caller, engine, documents, response, c => JobMachine.Retry(c.Job, c.Pipeline, Actor.Staff(caller.StaffId), engine.Now), ct));
         jobs.MapGet("/{id}/history", HistoryAsync);
         jobs.MapGet("/{id}/items", ItemsAsync);
         jobs.MapPost("/{id}/items", LinkItemAsync);
@@ -208,10 +208,11 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<JobResponse>, NotFound>> SimpleTransitionAsync(string id, StaffCaller caller, JobEngine engine, FirmDocuments documents,
-        Func<JobContext, Transition> transition, CancellationToken cancellationToken)
+        HttpResponse response, Func<JobContext, Transition> transition, CancellationToken cancellationToken)
     {
         var result = await engine.TransitionAsync(caller.FirmId, id, null, c => JobWrite.Of(transition(c)), cancellationToken);
         if (result is not { } done) return TypedResults.NotFound();
+        response.SetETag(done.Job.ETag);
         return TypedResults.Ok((await JobNames.LoadAsync(documents, caller.FirmId, cancellationToken)).View(done.Job.Value));
     }
 
