@@ -29,8 +29,15 @@ public static class HttpConventions
     /// </summary>
     public static RouteGroupBuilder MapDocumentReads<T>(this RouteGroupBuilder group, string kind)
     {
-        group.MapGet("/", async (StaffCaller caller, FirmDocuments documents, int? pageSize, string? continuationToken, CancellationToken cancellationToken) =>
+        group.MapGet("", async (StaffCaller caller, FirmDocuments documents, int? pageSize, string? continuationToken, CancellationToken cancellationToken) =>
             TypedResults.Ok((await documents.ListAsync<T>(caller.FirmId, kind, PageSize(pageSize), continuationToken, cancellationToken)).ToList(v => v.Value)));
+        group.MapDocumentGet<T>(kind);
+        return group;
+    }
+
+    /// <summary><c>GET /{id}</c>: one of the firm's documents of <paramref name="kind"/>, with its ETag.</summary>
+    public static RouteGroupBuilder MapDocumentGet<T>(this RouteGroupBuilder group, string kind)
+    {
         group.MapGet("/{id}", async Task<Results<Ok<T>, NotFound>> (string id, StaffCaller caller, FirmDocuments documents, HttpResponse response,
             CancellationToken cancellationToken) =>
         {

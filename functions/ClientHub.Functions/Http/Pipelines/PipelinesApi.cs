@@ -15,20 +15,11 @@ public static class PipelinesApi
     public static IEndpointRouteBuilder MapPipelinesApi(this IEndpointRouteBuilder api)
     {
         var pipelines = api.MapGroup("/pipelines").WithTags("Pipelines").RequireAuthorization(Policies.Staff);
-        pipelines.MapGet("", ListAsync);
+        pipelines.MapDocumentReads<Pipeline>(DocumentKinds.Pipeline);
         pipelines.MapPost("", CreateAsync).Accepts<Pipeline>("application/json").RequireAuthorization(Policies.Admin);
-        pipelines.MapGet("/{id}", GetAsync);
         pipelines.MapPut("/{id}", ReplaceAsync).Accepts<Pipeline>("application/json").RequireAuthorization(Policies.Admin);
         pipelines.MapDelete("/{id}", DeleteAsync).RequireAuthorization(Policies.Admin);
         return api;
-    }
-
-    private static async Task<Ok<ListResponse<Pipeline>>> ListAsync(
-        StaffCaller caller, FirmDocuments documents, int? pageSize, string? continuationToken, CancellationToken cancellationToken)
-    {
-        var page = await documents.ListAsync<Pipeline>(caller.FirmId, DocumentKinds.Pipeline, HttpConventions.PageSize(pageSize),
-            continuationToken, cancellationToken);
-        return TypedResults.Ok(page.ToList(p => p.Value));
     }
 
     private static async Task<Results<Created<Pipeline>, ValidationProblem>> CreateAsync(
@@ -42,15 +33,6 @@ public static class PipelinesApi
         var etag = await documents.InsertAsync(caller.FirmId, DocumentKinds.Pipeline, pipeline.Id, pipeline, cancellationToken);
         response.SetETag(etag);
         return TypedResults.Created($"/api/pipelines/{pipeline.Id}", pipeline);
-    }
-
-    private static async Task<Results<Ok<Pipeline>, NotFound>> GetAsync(
-        string id, HttpResponse response, StaffCaller caller, FirmDocuments documents, CancellationToken cancellationToken)
-    {
-        var pipeline = await documents.GetAsync<Pipeline>(caller.FirmId, DocumentKinds.Pipeline, id, cancellationToken);
-        if (pipeline is null) return TypedResults.NotFound();
-        response.SetETag(pipeline.ETag);
-        return TypedResults.Ok(pipeline.Value);
     }
 
     /// <summary>

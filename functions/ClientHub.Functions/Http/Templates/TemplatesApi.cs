@@ -16,7 +16,7 @@ public static class TemplatesApi
         var templates = api.MapGroup("/templates").WithTags("Templates").RequireAuthorization(Policies.Staff);
         templates.MapGet("", ListAsync);
         templates.MapPost("", CreateAsync).Accepts<Template>("application/json");
-        templates.MapGet("/{id}", GetAsync);
+        templates.MapDocumentGet<Template>(DocumentKinds.Template);
         templates.MapPut("/{id}", ReplaceAsync).Accepts<Template>("application/json");
         templates.MapDelete("/{id}", DeleteAsync);
         return api;
@@ -47,15 +47,6 @@ public static class TemplatesApi
         var etag = await documents.InsertAsync(caller.FirmId, DocumentKinds.Template, template.Id, template, cancellationToken);
         response.SetETag(etag);
         return TypedResults.Created($"/api/templates/{template.Id}", template);
-    }
-
-    private static async Task<Results<Ok<Template>, NotFound>> GetAsync(
-        string id, HttpResponse response, StaffCaller caller, FirmDocuments documents, CancellationToken cancellationToken)
-    {
-        var template = await documents.GetAsync<Template>(caller.FirmId, DocumentKinds.Template, id, cancellationToken);
-        if (template is null) return TypedResults.NotFound();
-        response.SetETag(template.ETag);
-        return TypedResults.Ok(template.Value);
     }
 
     private static async Task<Results<Ok<Template>, NotFound, ValidationProblem>> ReplaceAsync(
