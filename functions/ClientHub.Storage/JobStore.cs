@@ -56,12 +56,13 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names)
 
     /// <summary>
     /// Writes the transition's job row (insert when <paramref name="expected"/> is null, else
-    /// <c>If-Match</c>), its history and outbox rows, the card projection row, and
-    /// <paramref name="extra"/> rows of the same partition, in one transaction. A stale ETag throws
+    /// <c>If-Match</c>), its history and outbox rows, the card projection row (unless nothing a
+    /// card shows changed since <paramref name="previous"/>), and <paramref name="extra"/> rows of
+    /// the same partition, in one transaction. A stale ETag throws
     /// <see cref="RequestFailedException"/> 412 and writes nothing.
     /// </summary>
-    public async Task<CommittedJob> CommitAsync(Transition transition, ETag? expected, IEnumerable<TableTransactionAction> extra, DateTimeOffset now,
-        CancellationToken cancellationToken, Job? previous = null)
+    public async Task<CommittedJob> CommitAsync(Transition transition, ETag? expected, Job? previous, IEnumerable<TableTransactionAction> extra,
+        DateTimeOffset now, CancellationToken cancellationToken)
     {
         var job = transition.Job with { Version = transition.Job.Version + 1 };
         var pk = PartitionKey(job.FirmId, job.Id);
@@ -83,7 +84,7 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names)
                 _ => throw new NotSupportedException(e.GetType().Name),
             })
             // Most steps of an automation chain change nothing a card shows: they write no card.
-            .Concat(previous is not null && CardOf(previous) == CardOf(job) ? [] : new[] { (OutboxKinds.Card, JsonSerializer.Serialize(job, ClientHubJson.Stored)) })
+            .Concat(previous is not null && CardOf(previous).Equals(CardOf(job)) ? [] : new[] { (OutboxKinds.Card, JsonSerializer.Serialize(job, ClientHubJson.Stored)) })
             .Select((o, n) => new OutboxRow(pk, $"outbox|{version}|{n:D3}", o.Item1, o.Item2))
             .ToList();
         actions.AddRange(outbox.Select(o => new TableTransactionAction(TableTransactionActionType.Add,
@@ -98,7 +99,7 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names)
         return new CommittedJob(job, responses.Value[0].Headers.ETag ?? default, outbox);
     }
 
-    /// <summary>What the board and list projection shows of a job.</summary>
+    /// <summary>What the board and list projection shows of a job, as a tuple so that two compare by value.</summary>
     private static object CardOf(Job job) => (job.Name, job.StageId, job.EntrySeq, job.Status, string.Join(',', job.AssigneeIds), job.Priority,
         job.StartDate, job.DueDate, job.ClientFacing, job.PendingItems, job.Automation, job.AutomationError);
 

@@ -39,7 +39,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     public async Task<CommittedJob> AddAsync(Job draft, Pipeline pipeline, Account account, string? stageId, bool? visible, Actor by, CancellationToken cancellationToken)
     {
         var transition = JobMachine.Add(draft, pipeline, stageId, visible, by, account, Now);
-        var committed = await store.CommitAsync(transition, expected: null, [], Now, cancellationToken);
+        var committed = await store.CommitAsync(transition, expected: null, previous: null, [], Now, cancellationToken);
         await dispatcher.DispatchCommittedAsync(committed, cancellationToken);
         return committed;
     }
@@ -61,7 +61,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
             if (write is null) return (current, null);
             try
             {
-                var committed = await store.CommitAsync(write.Transition, current.ETag, write.Rows, Now, cancellationToken, previous: current.Value);
+                var committed = await store.CommitAsync(write.Transition, current.ETag, current.Value, write.Rows, Now, cancellationToken);
                 await dispatcher.DispatchCommittedAsync(committed, cancellationToken);
                 return (new Versioned<Job>(committed.Job, committed.ETag), write);
             }
