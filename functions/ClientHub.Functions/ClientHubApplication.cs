@@ -18,6 +18,7 @@ using ClientHub.Functions.Http.Templates;
 using ClientHub.Functions.Http.Testing;
 using ClientHub.Storage;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration.Json;
 using Scalar.AspNetCore;
 
 namespace ClientHub.Functions;
@@ -28,6 +29,11 @@ public static class ClientHubApplication
     public static WebApplicationBuilder AddClientHub(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
+        // host.json is the lowest-precedence configuration source, so its "logging" section sets log
+        // levels as in Functions, and any environment variable still overrides it.
+        var hostJson = new JsonConfigurationSource { Path = HostJson.Locate(configuration, builder.Environment), Optional = false, ReloadOnChange = false };
+        hostJson.ResolveFileProvider();
+        configuration.Sources.Insert(0, hostJson);
         if (string.IsNullOrEmpty(configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(configuration["urls"]))
             builder.WebHost.UseUrls($"http://localhost:{configuration["PORT"] ?? "7071"}");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Limits.RequestBody);

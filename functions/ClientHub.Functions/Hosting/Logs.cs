@@ -41,7 +41,7 @@ internal static partial class Logs
     [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Timer {TimerName} scheduled with '{Schedule}', next run {NextOccurrence:O}")]
     public static partial void TimerScheduled(this ILogger logger, string timerName, string schedule, DateTimeOffset? nextOccurrence);
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Timer {TimerName} ran for {ScheduledFor:O} (past due: {IsPastDue})")]
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Timer {TimerName} ran for {ScheduledFor:O} (past due: {IsPastDue})")]
     public static partial void TimerRan(this ILogger logger, string timerName, DateTimeOffset scheduledFor, bool isPastDue);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Timer {TimerName} failed for {ScheduledFor:O}; the schedule continues")]
