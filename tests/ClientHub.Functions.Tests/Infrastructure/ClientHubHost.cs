@@ -14,7 +14,8 @@ public class ClientHubHost : WebApplicationFactory<Program>
 {
     public const string BootstrapToken = "test-bootstrap-token";
 
-    public string Prefix { get; } = "t" + Guid.NewGuid().ToString("N")[..12];
+    /// <summary>The storage prefix; two hosts given the same one share storage, like two instances of one deployment.</summary>
+    public virtual string Prefix { get; } = "t" + Guid.NewGuid().ToString("N")[..12];
 
     /// <summary>Extra settings a test class needs (e.g. the SendGrid stub's address).</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
