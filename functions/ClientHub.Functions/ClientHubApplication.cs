@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using ClientHub.Core;
 using ClientHub.Functions.Http;
 using ClientHub.Functions.Http.Auth;
@@ -19,6 +20,7 @@ using ClientHub.Functions.Http.Testing;
 using ClientHub.Storage;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 
 namespace ClientHub.Functions;
@@ -65,10 +67,13 @@ public static class ClientHubApplication
     /// <summary>The job engine: job store, projections, outbox dispatch, automations and email.</summary>
     private static IServiceCollection AddJobEngine(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<EngineOptions>().Bind(configuration.GetSection(EngineOptions.Section)).ValidateOnStart();
+        services.AddOptions<EngineOptions>().Bind(configuration.GetSection(EngineOptions.Section))
+            .Validate(o => o.OutboxMarkLifetime > o.OutboxSweepAge, "OutboxMarkLifetime must be longer than OutboxSweepAge.").ValidateOnStart();
         services.AddOptions<SendGridOptions>().Bind(configuration.GetSection(SendGridOptions.Section)).ValidateOnStart();
         services.AddHttpClient();
         services.AddSingleton<IEmailSender, SendGridEmailSender>();
+        services.AddSingleton(provider => new OutboxMarks(provider.GetRequiredService<TableServiceClient>(), provider.GetRequiredService<StorageNames>(),
+            provider.GetRequiredService<IOptions<EngineOptions>>().Value.OutboxMarkLifetime));
         services.AddSingleton<JobStore>();
         services.AddSingleton<JobCards>();
         services.AddSingleton<EmailLog>();

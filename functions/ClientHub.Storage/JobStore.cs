@@ -36,10 +36,12 @@ public sealed record CommittedJob(Job Job, ETag ETag, IReadOnlyList<OutboxRow> O
 /// <c>job</c>, <c>item|{itemId}</c>, <c>link|{itemId}</c> (an item of another partition linked by
 /// hand), <c>history|{version}|{n}</c>, <c>outbox|{version}|{n}</c>, <c>effect|{key}</c>.
 /// </remarks>
-public sealed class JobStore(TableServiceClient tables, StorageNames names)
+public sealed class JobStore(TableServiceClient tables, StorageNames names, OutboxMarks marks)
 {
     private const string JobRow = "job";
     public TableClient Table { get; } = tables.GetTableClient(names.Table(Tables.Jobs));
+
+    public OutboxMarks Marks => marks;
 
     public static string PartitionKey(string firmId, string owner) => $"{firmId}|{owner}";
 
@@ -59,7 +61,8 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names)
     /// <c>If-Match</c>), its history and outbox rows, the card projection row (unless nothing a
     /// card shows changed since <paramref name="previous"/>), and <paramref name="extra"/> rows of
     /// the same partition, in one transaction. A stale ETag throws
-    /// <see cref="RequestFailedException"/> 412 and writes nothing.
+    /// <see cref="RequestFailedException"/> 412 and writes nothing. A transaction with outbox rows
+    /// is preceded by the partition's <see cref="OutboxMarks">mark</see>, so the sweeper can find them.
     /// </summary>
     public async Task<CommittedJob> CommitAsync(Transition transition, ETag? expected, Job? previous, IEnumerable<TableTransactionAction> extra,
         DateTimeOffset now, CancellationToken cancellationToken)
@@ -95,6 +98,7 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names)
         if (actions.Any(a => a.Entity.PartitionKey != pk))
             throw new InvalidOperationException("A job transaction may only touch the job's own partition.");
 
+        if (outbox.Count > 0) await marks.MarkAsync(pk, cancellationToken);
         var responses = await Table.SubmitTransactionAsync(actions, cancellationToken);
         return new CommittedJob(job, responses.Value[0].Headers.ETag ?? default, outbox);
     }
@@ -103,12 +107,14 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names)
     private static object CardOf(Job job) => (job.Name, job.StageId, job.EntrySeq, job.Status, string.Join(',', job.AssigneeIds), job.Priority,
         job.StartDate, job.DueDate, job.ClientFacing, job.PendingItems, job.Automation, job.AutomationError);
 
-    /// <summary>Rows of a job's outbox older than <paramref name="olderThan"/>, across all jobs (the sweeper's scan).</summary>
-    public async IAsyncEnumerable<OutboxRow> StaleOutboxAsync(DateTimeOffset olderThan, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>A job partition's outbox rows, each with the time the server wrote it (the sweeper's look into a marked partition).</summary>
+    public async Task<List<(OutboxRow Row, DateTimeOffset WrittenAt)>> OutboxAsync(string partitionKey, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"RowKey gt {"outbox|"} and RowKey lt {"outbox}"} and Timestamp lt {olderThan}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey gt {"outbox|"} and RowKey lt {"outbox}"}");
+        var rows = new List<(OutboxRow, DateTimeOffset)>();
         await foreach (var e in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
-            yield return new OutboxRow(e.PartitionKey, e.RowKey, e.GetString("Kind"), e.GetString("Payload"));
+            rows.Add((new OutboxRow(e.PartitionKey, e.RowKey, e.GetString("Kind"), e.GetString("Payload")), e.Timestamp!.Value));
+        return rows;
     }
 
     public async Task DeleteOutboxAsync(IReadOnlyList<OutboxRow> rows, CancellationToken cancellationToken)

@@ -6,9 +6,10 @@ using Microsoft.Extensions.Options;
 namespace ClientHub.Functions.Timers;
 
 /// <summary>
-/// Re-dispatches outbox rows a crashed process left between its transaction and its dispatch.
-/// Rows are judged by the storage server's <c>Timestamp</c>, so the age is measured on the real
-/// clock, not on the (possibly advanced) test clock.
+/// Re-dispatches outbox rows a crashed process left between its transaction and its dispatch. It
+/// looks only into the job partitions <see cref="OutboxMarks"/> names, never across the jobs table.
+/// Rows and marks are judged by the storage server's <c>Timestamp</c>, so ages are measured on the
+/// real clock, not on the (possibly advanced) test clock.
 /// </summary>
 internal sealed class OutboxSweeperTrigger(JobStore store, OutboxDispatcher dispatcher, IOptions<EngineOptions> options, ILogger<OutboxSweeperTrigger> logger) : ITimerTrigger
 {
@@ -16,18 +17,22 @@ internal sealed class OutboxSweeperTrigger(JobStore store, OutboxDispatcher disp
 
     public async Task RunAsync(TimerTriggerInfo timer, CancellationToken cancellationToken)
     {
-        var olderThan = TimeProvider.System.GetUtcNow() - options.Value.OutboxSweepAge;
-        var rows = new List<OutboxRow>();
-        await foreach (var row in store.StaleOutboxAsync(olderThan, cancellationToken)) rows.Add(row);
-        foreach (var partition in rows.GroupBy(r => r.PartitionKey))
+        var now = TimeProvider.System.GetUtcNow();
+        var olderThan = now - options.Value.OutboxSweepAge;
+        var marks = new List<OutboxMark>();
+        await foreach (var mark in store.Marks.OlderThanAsync(olderThan, cancellationToken)) marks.Add(mark);
+        foreach (var mark in marks)
         {
             try
             {
-                await dispatcher.DispatchAsync(partition.ToList(), fromSweeper: true, cancellationToken);
+                var outbox = await store.OutboxAsync(mark.PartitionKey, cancellationToken);
+                var stale = outbox.Where(o => o.WrittenAt < olderThan).Select(o => o.Row).ToList();
+                if (stale.Count > 0) await dispatcher.DispatchAsync(stale, fromSweeper: true, cancellationToken);
+                else if (outbox.Count == 0 && now - mark.WrittenAt >= store.Marks.Lifetime) await store.Marks.RemoveAsync(mark, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // One job's trouble must not hold up the others; its rows stay for the next sweep.
+                // One job's trouble must not hold up the others; its rows and mark stay for the next sweep.
                 EngineLog.SweepFailed(logger, e);
             }
         }

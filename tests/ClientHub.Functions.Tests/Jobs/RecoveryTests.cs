@@ -1,6 +1,8 @@
 using System.Net.Http.Json;
 using ClientHub.Core.Pipelines;
 using ClientHub.Functions.Tests.Infrastructure;
+using ClientHub.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using static ClientHub.Functions.Tests.Jobs.StageBuilder;
 
 namespace ClientHub.Functions.Tests.Jobs;
@@ -12,6 +14,7 @@ public sealed class CrashBeforeDispatchHost : EngineHost
     [
         new("ClientHub:Engine:InlineDispatch", "false"),
         new("ClientHub:Engine:OutboxSweepAge", "00:00:01"),
+        new("ClientHub:Engine:OutboxMarkLifetime", "00:00:03"),
         new("ClientHub:Engine:SweepSchedule", "* * * * * *"),
     ];
 }
@@ -38,6 +41,15 @@ public sealed class CrashRecoveryTests(CrashBeforeDispatchHost host) : IClassFix
         // The board is a projection written from the outbox too.
         var board = await s.Api.GetAsync($"/api/pipelines/{pipeline.Id}/board").ExpectAsync(200);
         Assert.Contains(board["stages"]![0]!["jobs"]!.AsArray(), j => j!["id"]!.GetValue<string>() == jobId);
+
+        // Once the job's outbox is empty and its mark has settled, the sweeper's index forgets the job.
+        var marks = host.Services.GetRequiredService<JobStore>().Marks;
+        await Eventually.HoldsAsync(async () =>
+        {
+            var marked = new List<string>();
+            await foreach (var mark in marks.OlderThanAsync(DateTimeOffset.UtcNow.AddMinutes(5), default)) marked.Add(mark.PartitionKey);
+            return marked;
+        }, marked => !marked.Any(pk => pk.EndsWith($"|{jobId}")), "the job's outbox mark is removed");
     }
 }
 

@@ -15,10 +15,24 @@ public sealed class JobStoreTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _tables.CreateTableIfNotExistsAsync(_names.Table(Tables.Jobs));
-        _store = new JobStore(_tables, _names);
+        await _tables.CreateTableIfNotExistsAsync(_names.Table(Tables.OutboxMarks));
+        _store = new JobStore(_tables, _names, NewMarks());
     }
 
-    public Task DisposeAsync() => _tables.DeleteTableAsync(_names.Table(Tables.Jobs));
+    public async Task DisposeAsync()
+    {
+        await _tables.DeleteTableAsync(_names.Table(Tables.Jobs));
+        await _tables.DeleteTableAsync(_names.Table(Tables.OutboxMarks));
+    }
+
+    private OutboxMarks NewMarks() => new(_tables, _names, TimeSpan.FromSeconds(60));
+
+    private async Task<List<OutboxMark>> MarksAsync(OutboxMarks marks)
+    {
+        var all = new List<OutboxMark>();
+        await foreach (var mark in marks.OlderThanAsync(DateTimeOffset.UtcNow.AddMinutes(5), default)) all.Add(mark);
+        return all;
+    }
 
     private static Job NewJob() => new()
     {
@@ -65,5 +79,41 @@ public sealed class JobStoreTests : IAsyncLifetime
 
         await Assert.ThrowsAsync<InvalidOperationException>(() =>
             _store.CommitAsync(new Transition(NewJob(), [], []), null, null, [foreign], DateTimeOffset.UtcNow, default));
+    }
+
+    [Fact]
+    public async Task A_commit_marks_its_partition_before_writing_so_the_sweeper_finds_its_outbox()
+    {
+        var added = await _store.CommitAsync(new Transition(NewJob(), [new RunAutomation(1, 0, "x")], []), null, null, [], DateTimeOffset.UtcNow, default);
+
+        var mark = Assert.Single(await MarksAsync(_store.Marks));
+        Assert.Equal(JobStore.PartitionKey("firm", added.Job.Id), mark.PartitionKey);
+        var outbox = await _store.OutboxAsync(mark.PartitionKey, default);
+        Assert.Equal(added.Outbox.Select(o => o.RowKey), outbox.Select(o => o.Row.RowKey));
+    }
+
+    [Fact]
+    public async Task A_quick_chain_of_commits_marks_its_partition_once()
+    {
+        var added = await _store.CommitAsync(new Transition(NewJob(), [new RunAutomation(1, 0, "x")], []), null, null, [], DateTimeOffset.UtcNow, default);
+        var first = Assert.Single(await MarksAsync(_store.Marks));
+
+        await _store.CommitAsync(new Transition(added.Job with { NextAutomation = 1 }, [new RunAutomation(1, 1, "y")], []), added.ETag, added.Job, [], DateTimeOffset.UtcNow, default);
+
+        Assert.Equal(first.ETag, Assert.Single(await MarksAsync(_store.Marks)).ETag);
+    }
+
+    [Fact]
+    public async Task A_mark_written_again_after_it_was_read_is_not_removed()
+    {
+        var added = await _store.CommitAsync(new Transition(NewJob(), [new RunAutomation(1, 0, "x")], []), null, null, [], DateTimeOffset.UtcNow, default);
+        var read = Assert.Single(await MarksAsync(_store.Marks));
+
+        // Another process (which has not marked this partition yet) commits the next step.
+        var otherProcess = new JobStore(_tables, _names, NewMarks());
+        await otherProcess.CommitAsync(new Transition(added.Job with { NextAutomation = 1 }, [new RunAutomation(1, 1, "y")], []), added.ETag, added.Job, [], DateTimeOffset.UtcNow, default);
+        await _store.Marks.RemoveAsync(read, default);
+
+        Assert.NotEqual(read.ETag, Assert.Single(await MarksAsync(_store.Marks)).ETag);
     }
 }
