@@ -12,7 +12,7 @@ public sealed record OutboxRow(string PartitionKey, string RowKey, string Kind, 
 
 public static class OutboxKinds
 {
-    public const string Automation = "automation", Event = "event", Card = "card";
+    public const string Automation = "automation", Event = "event", Card = "card", Timer = "timer";
 }
 
 /// <summary>The message that runs automation #Index of entry #EntrySeq; its identity is the idempotency key.</summary>
@@ -84,6 +84,7 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
             {
                 RunAutomation a => (OutboxKinds.Automation, JsonSerializer.Serialize(new AutomationMessage(job.FirmId, job.Id, a.EntrySeq, a.Index, a.AutomationId), ClientHubJson.Stored)),
                 PublishEvent p => (OutboxKinds.Event, JsonSerializer.Serialize(new JobEventMessage(Ids.New(), job.FirmId, job.Id, p.Type, p.FromStageId, p.ToStageId, p.ItemId, now), ClientHubJson.Stored)),
+                ScheduleReminder r => (OutboxKinds.Timer, JsonSerializer.Serialize(new DurableTimer(job.FirmId, job.Id, r.ItemId, 1, r.Count, r.DaysBetween, r.DueAt), ClientHubJson.Stored)),
                 _ => throw new NotSupportedException(e.GetType().Name),
             })
             // Most steps of an automation chain change nothing a card shows: they write no card.

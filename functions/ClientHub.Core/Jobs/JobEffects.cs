@@ -9,6 +9,12 @@ public sealed record RunAutomation(int EntrySeq, int Index, string AutomationId)
 /// <summary>A domain event for subscribers (outbound webhooks): job.moved, job.completed, item.completed…</summary>
 public sealed record PublishEvent(string Type, string? FromStageId, string? ToStageId, string? ItemId) : JobEffect;
 
+/// <summary>
+/// Remind the account about an item (a durable timer): first at <paramref name="DueAt"/>, then every
+/// <paramref name="DaysBetween"/> days, <paramref name="Count"/> times in all, while the item stays incomplete.
+/// </summary>
+public sealed record ScheduleReminder(string ItemId, int Count, int DaysBetween, DateTimeOffset DueAt) : JobEffect;
+
 /// <summary>The outcome of a transition: the new job row, what it caused, and what history records.</summary>
 public sealed record Transition(Job Job, IReadOnlyList<JobEffect> Effects, IReadOnlyList<HistoryEntry> History)
 {

@@ -11,7 +11,11 @@ using ClientHub.Storage;
 namespace ClientHub.Functions.Jobs;
 
 /// <summary>What running one automation changed: on the job row, in its partition, on the account.</summary>
-public sealed record AutomationOutcome(Func<Job, Job> Change, IReadOnlyList<TableTransactionAction> Rows, Account Account, string Detail, bool Skipped = false);
+public sealed record AutomationOutcome(Func<Job, Job> Change, IReadOnlyList<TableTransactionAction> Rows, Account Account, string Detail, bool Skipped = false)
+{
+    /// <summary>Work that goes into the step's outbox with its commit.</summary>
+    public IReadOnlyList<JobEffect> Effects { get; init; } = [];
+}
 
 /// <summary>
 /// Runs automation #k of a stage entry: checks its tag condition against the account as it is now,
@@ -20,7 +24,7 @@ public sealed record AutomationOutcome(Func<Job, Job> Change, IReadOnlyList<Tabl
 /// the same transaction that advances the job, account updates are set operations, and each email
 /// is recorded as an intent before it is sent and marked after.
 /// </summary>
-public sealed class AutomationRunner(FirmDocuments documents, ContactEmails emails, DurableTimers timers, TimeProvider time)
+public sealed class AutomationRunner(FirmDocuments documents, ContactEmails emails, TimeProvider time)
 {
     /// <summary>
     /// Automations whose whole effect is rows of the job's own partition (no email, no other
@@ -82,15 +86,15 @@ public sealed class AutomationRunner(FirmDocuments documents, ContactEmails emai
         // transaction that advances the job, so a redelivery either finds the job advanced or rewrites an identical item.
         var row = new TableTransactionAction(TableTransactionActionType.UpsertReplace, JobStore.ItemEntity(job.FirmId, item));
         var pending = item.RequiresAction && !item.IsComplete ? 1 : 0;
-        // Scheduled before the commit that links the item: a timer whose item never landed finds no owner and ends.
-        if (Reminders.ReminderTimers.FirstFor(automation, item, job, time.GetUtcNow()) is { } reminder)
-            await timers.ScheduleAsync(reminder, cancellationToken);
         if (item is not TaskItem)
         {
             var (subject, body) = Notification(item);
             await emails.SendAsync(job, account, subject, body, run.EffectKey, item.Id, EmailPurposes.Automation, cancellationToken);
         }
-        return new AutomationOutcome(j => j with { PendingItems = j.PendingItems + pending }, [row], account, $"{item.Type} {item.Id} created");
+        return new AutomationOutcome(j => j with { PendingItems = j.PendingItems + pending }, [row], account, $"{item.Type} {item.Id} created")
+        {
+            Effects = Reminders.ReminderTimers.For(automation, item, time.GetUtcNow()) is { } reminders ? [reminders] : [],
+        };
     }
 
     /// <summary>The email that tells the client about a new item (and, prefixed, reminds them of it).</summary>

@@ -62,7 +62,8 @@ public sealed class AutomationStep(JobEngine engine, AutomationRunner runner, IL
     {
         var record = new HistoryEntry(engine.Now, outcome.Skipped ? HistoryKinds.AutomationSkipped : HistoryKinds.Automation,
             c.Job.StageId, c.Job.StageId, Actor.System, $"{automation.Type} {automation.Id}: {outcome.Detail}");
-        return JobMachine.AutomationDone(c.Job, c.Pipeline, run.EntrySeq, run.Index, outcome.Change, record, outcome.Account, engine.Now);
+        var done = JobMachine.AutomationDone(c.Job, c.Pipeline, run.EntrySeq, run.Index, outcome.Change, record, outcome.Account, engine.Now);
+        return done with { Effects = [.. outcome.Effects, .. done.Effects] };
     }
 
     /// <summary>The queue gave up (or the failure is permanent): the job shows the error and the chain halts until retried.</summary>

@@ -9,11 +9,11 @@ using Microsoft.Extensions.Options;
 namespace ClientHub.Functions.Jobs;
 
 /// <summary>
-/// Hands outbox rows to their destination and deletes them: the card projection first, then the
-/// queue messages, so the next transition a message causes cannot overtake this one's card.
-/// Delivery is at least once; every consumer is idempotent.
+/// Hands outbox rows to their destination and deletes them: the card projection and durable timers
+/// first, then the queue messages, so the next transition a message causes cannot overtake this
+/// one's card. Delivery is at least once; every consumer is idempotent (a timer lands on the same row).
 /// </summary>
-public sealed class OutboxDispatcher(JobStore store, JobCards cards, QueueServiceClient queues, StorageNames names,
+public sealed class OutboxDispatcher(JobStore store, JobCards cards, DurableTimers timers, QueueServiceClient queues, StorageNames names,
     IQueueWaker waker, IOptions<EngineOptions> options, ILogger<OutboxDispatcher> logger)
 {
     private readonly QueueClient _automations = queues.GetQueueClient(names.Queue(EngineOptions.AutomationsQueue));
@@ -33,6 +33,8 @@ public sealed class OutboxDispatcher(JobStore store, JobCards cards, QueueServic
                 : JsonSerializer.Deserialize<Job>(card.Last().Payload, ClientHubJson.Stored);
             if (job is not null) await cards.ProjectAsync(job, cancellationToken);
         }
+        foreach (var row in rows.Where(r => r.Kind == OutboxKinds.Timer))
+            await timers.ScheduleAsync(JsonSerializer.Deserialize<DurableTimer>(row.Payload, ClientHubJson.Stored)!, cancellationToken);
         var copies = options.Value.DuplicateDeliveries ? 2 : 1;
         foreach (var row in rows.Where(r => r.Kind == OutboxKinds.Automation))
             for (var i = 0; i < copies; i++)

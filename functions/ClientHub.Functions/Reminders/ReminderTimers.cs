@@ -18,10 +18,13 @@ namespace ClientHub.Functions.Reminders;
 public sealed class ReminderTimers(DurableTimers timers, JobStore store, FirmDocuments documents, ContactEmails emails,
     TimeProvider time, ILogger<ReminderTimers> logger) : IDueWorkRunner
 {
-    /// <summary>The first reminder of an item an automation created, when the automation asks for reminders.</summary>
-    public static DurableTimer? FirstFor(Automation automation, LinkedItem item, Job job, DateTimeOffset now) =>
+    /// <summary>
+    /// The reminders of an item an automation created, when the automation asks for them. They go into
+    /// the outbox of the step that links the item, so a run that loses its commit schedules nothing.
+    /// </summary>
+    public static ScheduleReminder? For(Automation automation, LinkedItem item, DateTimeOffset now) =>
         automation is RemindingAutomation { Reminders: { Enabled: true, Count: > 0 } reminders } && item.RequiresAction && !item.IsComplete
-            ? new DurableTimer(job.FirmId, job.Id, item.Id, 1, reminders.Count, reminders.DaysBetween, now.AddDays(reminders.DaysBetween))
+            ? new ScheduleReminder(item.Id, reminders.Count, reminders.DaysBetween, now.AddDays(reminders.DaysBetween))
             : null;
 
     public async Task RunDueAsync(CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using ClientHub.Core.Pipelines;
+using ClientHub.Core.Templates;
 using ClientHub.Functions.Tests.Infrastructure;
 using ClientHub.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -84,5 +85,22 @@ public sealed class DuplicateDeliveryTests(DuplicateDeliveryHost host) : IClassF
         Assert.Single(mails, m => m.Subject.StartsWith("Once"));
         var history = await s.HistoryAsync(jobId);
         Assert.Equal(3, history.Count(h => h!["kind"]!.GetValue<string>() == "automation"));
+    }
+
+    [Fact]
+    public async Task An_automation_delivered_twice_schedules_its_reminders_once()
+    {
+        var s = await Scenario.CreateAsync(host);
+        var request = await s.TemplateAsync(new RequestTemplate { Name = "docs", Title = "Your documents", Items = [new("W-2", null)] });
+        var pipeline = await s.PipelineAsync(
+            Stage("Collect", false, null, new CreateRequest { TemplateId = request.Id, Reminders = new Core.Pipelines.Reminders(true, DaysBetween: 3, Count: 2) }),
+            Stage("Done"));
+        var jobId = await s.AddJobAsync(await s.AccountAsync(), pipeline);
+
+        await s.SettledAsync(jobId);
+        await Task.Delay(1500); // let the second copy arrive and be discarded
+        var timers = await host.Services.GetRequiredService<DurableTimers>().DueAsync(DateTimeOffset.UtcNow.AddYears(1), default);
+        var timer = Assert.Single(timers, t => t.JobId == jobId);
+        Assert.Equal((1, 2), (timer.Sequence, timer.Remaining));
     }
 }
