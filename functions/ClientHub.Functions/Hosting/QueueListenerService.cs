@@ -1,7 +1,6 @@
 using ClientHub.Storage;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -15,16 +14,13 @@ internal sealed class QueueListenerService(
     IOptions<QueueTriggerOptions> options,
     QueueWaker waker,
     IServiceScopeFactory scopes,
-    ILogger<QueueListener> logger) : IHostedService, IDisposable
+    ILogger<QueueListener> logger) : TriggerService
 {
     private readonly CancellationTokenSource _stopReceiving = new();
-    private readonly Lock _gate = new();
     private List<QueueListener> _listeners = [];
     private Task _receiving = Task.CompletedTask;
-    private Task? _stopping;
-    private bool _disposed;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
         _listeners = registrations
             .Select(registration => new QueueListener(
@@ -42,18 +38,7 @@ internal sealed class QueueListenerService(
         return Task.CompletedTask;
     }
 
-    /// <remarks>
-    /// Every call waits for the one stop, and a call after <see cref="Dispose"/> does nothing: under
-    /// WebApplicationFactory the host is stopped by the factory and, concurrently, by the application's own
-    /// <c>Run</c>, which then disposes it while the factory's stop may still be on its way here.
-    /// </remarks>
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        lock (_gate)
-            return _disposed ? Task.CompletedTask : _stopping ??= StopOnceAsync(cancellationToken);
-    }
-
-    private async Task StopOnceAsync(CancellationToken cancellationToken)
+    protected override async Task StopOnceAsync(CancellationToken cancellationToken)
     {
         // Stop taking new messages first, then give the ones in hand until the host's shutdown timeout.
         await _stopReceiving.CancelAsync();
@@ -61,19 +46,7 @@ internal sealed class QueueListenerService(
         await Task.WhenAll(_listeners.Select(listener => listener.DrainAsync(cancellationToken)));
     }
 
-    public void Dispose()
-    {
-        bool stopped;
-        lock (_gate)
-        {
-            if (_disposed)
-                return;
-            _disposed = true;
-            stopped = _stopping is not null;
-        }
-        // Disposed without a stop (e.g. another service failed to start): the loops must not outlive the host.
-        if (!stopped)
-            _stopReceiving.Cancel();
-        _stopReceiving.Dispose();
-    }
+    protected override void Abandon() => _stopReceiving.Cancel();
+
+    protected override void DisposeSources() => _stopReceiving.Dispose();
 }

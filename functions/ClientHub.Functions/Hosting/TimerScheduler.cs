@@ -5,7 +5,6 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using ClientHub.Storage;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace ClientHub.Functions.Hosting;
@@ -25,7 +24,7 @@ internal sealed class TimerScheduler(
     StorageNames names,
     TimeProvider clock,
     IServiceScopeFactory scopes,
-    ILogger<TimerScheduler> logger) : IHostedService, IDisposable
+    ILogger<TimerScheduler> logger) : TriggerService
 {
     // DESIGN.md: a timer-singleton lease lasts at most 15 s, so a killed holder blocks the timer that long at most.
     private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(15);
@@ -37,15 +36,12 @@ internal sealed class TimerScheduler(
 
     private readonly CancellationTokenSource _stopScheduling = new();
     private readonly CancellationTokenSource _abortBodies = new();
-    private readonly Lock _gate = new();
     private CancellationToken _abort;
     private Task _scheduling = Task.CompletedTask;
-    private Task? _stopping;
-    private bool _disposed;
 
     private enum Attempt { Ran, Skipped, StorageFailed }
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
         var container = blobService.GetBlobContainerClient(names.Container(TriggerStorageInitializer.LeaseContainerName));
         // Taken once here: schedules and bodies must never read them from the sources, which Dispose may already have disposed.
@@ -56,18 +52,7 @@ internal sealed class TimerScheduler(
         return Task.CompletedTask;
     }
 
-    /// <remarks>
-    /// Every call waits for the one stop, and a call after <see cref="Dispose"/> does nothing: under
-    /// WebApplicationFactory the host is stopped by the factory and, concurrently, by the application's own
-    /// <c>Run</c>, which then disposes it while the factory's stop may still be on its way here.
-    /// </remarks>
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        lock (_gate)
-            return _disposed ? Task.CompletedTask : _stopping ??= StopOnceAsync(cancellationToken);
-    }
-
-    private async Task StopOnceAsync(CancellationToken cancellationToken)
+    protected override async Task StopOnceAsync(CancellationToken cancellationToken)
     {
         // No new runs; a running body may finish until the host's shutdown timeout, then it is cancelled.
         await _stopScheduling.CancelAsync();
@@ -77,10 +62,7 @@ internal sealed class TimerScheduler(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            Task aborting;
-            lock (_gate)
-                aborting = _disposed ? Task.CompletedTask : _abortBodies.CancelAsync();
-            await aborting;
+            await CancelUnlessDisposedAsync(_abortBodies);
             try
             {
                 await _scheduling.WaitAsync(ReleaseGrace);
@@ -92,22 +74,14 @@ internal sealed class TimerScheduler(
         }
     }
 
-    public void Dispose()
+    protected override void Abandon()
     {
-        bool stopped;
-        lock (_gate)
-        {
-            if (_disposed)
-                return;
-            _disposed = true;
-            stopped = _stopping is not null;
-        }
-        // Disposed without a stop (e.g. another service failed to start): schedules and bodies must not outlive the host.
-        if (!stopped)
-        {
-            _stopScheduling.Cancel();
-            _abortBodies.Cancel();
-        }
+        _stopScheduling.Cancel();
+        _abortBodies.Cancel();
+    }
+
+    protected override void DisposeSources()
+    {
         _stopScheduling.Dispose();
         _abortBodies.Dispose();
     }
