@@ -233,6 +233,19 @@ internal sealed class QueueListener
 
     private async Task PoisonAsync(IQueueTrigger handler, QueueTriggerMessage message, MessageLease lease, Exception error, CancellationToken cancellationToken)
     {
+        // The handler hears of it first (the job engine flags the job as failed): if that fails, the message
+        // stays where it is, comes back after its lease with a dequeue count above the limit, and is poisoned
+        // again, so the callback is never lost. It must therefore be safe to repeat.
+        try
+        {
+            await handler.OnPoisonedAsync(message, error, cancellationToken);
+        }
+        catch (Exception exception)
+        {
+            _logger.QueuePoisonCallbackFailed(exception, QueueName, message.MessageId);
+            return;
+        }
+
         try
         {
             // The body is copied unchanged so the poison message can be replayed as is; the error goes to the
@@ -248,16 +261,6 @@ internal sealed class QueueListener
 
         _logger.QueueMessagePoisoned(error, QueueName, message.MessageId, _poisonQueue.Name, message.DequeueCount);
         await DeleteAsync(message.MessageId, lease);
-
-        try
-        {
-            await handler.OnPoisonedAsync(message, error, cancellationToken);
-        }
-        catch (Exception exception)
-        {
-            // The message is already in the poison queue; a failing callback must not bring it back.
-            _logger.QueuePoisonCallbackFailed(exception, QueueName, message.MessageId);
-        }
     }
 
     private async Task RenewLeaseAsync(string messageId, MessageLease lease, CancellationToken stop)

@@ -6,14 +6,17 @@ public sealed record QueueTriggerMessage(string QueueName, string MessageId, Bin
 /// <summary>
 /// A queue trigger (the Functions <c>[QueueTrigger]</c> model). Returning completes the message;
 /// throwing leaves it for a retry after <c>host.json</c> <c>visibilityTimeout</c>; after
-/// <c>maxDequeueCount</c> failed deliveries it moves to <c>&lt;queue&gt;-poison</c> and
-/// <see cref="OnPoisonedAsync"/> runs once.
+/// <c>maxDequeueCount</c> failed deliveries <see cref="OnPoisonedAsync"/> runs and the message
+/// moves to <c>&lt;queue&gt;-poison</c>.
 /// </summary>
 public interface IQueueTrigger
 {
     Task RunAsync(QueueTriggerMessage message, CancellationToken cancellationToken);
 
-    /// <summary>Called after the message was moved to the poison queue, with the last error.</summary>
+    /// <summary>
+    /// Called with the last error before the message moves to the poison queue. Throwing leaves the
+    /// message in its queue to be poisoned (and this called) again, so it must be safe to repeat.
+    /// </summary>
     Task OnPoisonedAsync(QueueTriggerMessage message, Exception lastError, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 

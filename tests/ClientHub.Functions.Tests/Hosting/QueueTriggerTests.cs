@@ -185,6 +185,30 @@ public sealed class QueueTriggerTests(ITestOutputHelper output)
         Assert.IsType<QueueMessageAbandonedException>(Assert.Single(probe.Poisoned).Error);
     }
 
+    [Fact]
+    public async Task A_poison_callback_that_fails_leaves_the_message_to_be_poisoned_and_called_back_again()
+    {
+        var probe = new Probe();
+        await using var host = await StartAsync<PoisonCallbackFailingOnceHandler>(probe, new()
+        {
+            ["ClientHub:Queues:MaxDequeueCount"] = "2",
+            ["ClientHub:Queues:VisibilityTimeout"] = "00:00:00",
+            ["ClientHub:Queues:MessageLease"] = "00:00:02",
+        });
+
+        await host.Queue(Queue).SendMessageAsync(BinaryData.FromString("flag the job"));
+
+        await TriggerTestHost.EventuallyAsync(() => probe.Poisoned.Count >= 2, TimeSpan.FromSeconds(20), "the callback is called again");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(2, probe.Attempts.Count);
+        Assert.Equal(["attempt 2 failed", nameof(QueueMessageAbandonedException)],
+            probe.Poisoned.Select(p => p.Error is QueueMessageAbandonedException ? nameof(QueueMessageAbandonedException) : p.Error.Message));
+        QueueMessage[] poisoned = await host.PoisonQueue(Queue).ReceiveMessagesAsync(maxMessages: 32);
+        Assert.Equal("flag the job", Assert.Single(poisoned).Body.ToString());
+        QueueProperties original = await host.Queue(Queue).GetPropertiesAsync();
+        Assert.Equal(0, original.ApproximateMessagesCount);
+    }
+
     private Task<TriggerTestHost> StartAsync<THandler>(Probe probe, Dictionary<string, string?>? settings = null)
         where THandler : class, IQueueTrigger =>
         TriggerTestHost.StartAsync(

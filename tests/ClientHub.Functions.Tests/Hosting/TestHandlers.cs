@@ -28,6 +28,22 @@ internal sealed class AlwaysThrowingHandler(Probe probe) : IQueueTrigger
     }
 }
 
+/// <summary>Always throws; its poison callback fails the first time, as when storage is down.</summary>
+internal sealed class PoisonCallbackFailingOnceHandler(Probe probe) : IQueueTrigger
+{
+    public Task RunAsync(QueueTriggerMessage message, CancellationToken cancellationToken)
+    {
+        probe.Attempts.Enqueue(message);
+        throw new InvalidOperationException($"attempt {message.DequeueCount} failed");
+    }
+
+    public Task OnPoisonedAsync(QueueTriggerMessage message, Exception lastError, CancellationToken cancellationToken)
+    {
+        probe.Poisoned.Enqueue((message, lastError));
+        return probe.Poisoned.Count == 1 ? Task.FromException(new InvalidOperationException("storage is down")) : Task.CompletedTask;
+    }
+}
+
 /// <summary>Runs until the host cancels it.</summary>
 internal sealed class NeverEndingHandler(Probe probe) : IQueueTrigger
 {
