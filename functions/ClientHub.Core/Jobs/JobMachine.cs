@@ -70,6 +70,8 @@ public static class JobMachine
     {
         if (job.Automation != AutomationState.Failed)
             throw new StageTransitionRejected(job.Id, job.StageId, job.StageId, "Only a job whose automation failed can be retried.");
+        if (job.Status != JobStatus.Active)
+            throw new StageTransitionRejected(job.Id, job.StageId, job.StageId, $"The job is {job.Status}: its automations no longer run.");
         var stage = pipeline.Find(job.StageId);
         var resumed = job with { Automation = AutomationState.Running, AutomationError = null, UpdatedAt = now };
         var history = new HistoryEntry(now, HistoryKinds.Retried, job.StageId, job.StageId, by, null);
@@ -100,7 +102,7 @@ public static class JobMachine
     public static Transition Complete(Job job, Actor by, DateTimeOffset now)
     {
         if (job.Status != JobStatus.Active) throw new StageTransitionRejected(job.Id, job.StageId, job.StageId, $"The job is already {job.Status}.");
-        return new Transition(job with { Status = JobStatus.Completed, UpdatedAt = now },
+        return new Transition(job with { Status = JobStatus.Completed, Automation = Halted(job.Automation), UpdatedAt = now },
             [new PublishEvent("job.completed", job.StageId, null, null)],
             [new HistoryEntry(now, HistoryKinds.Completed, job.StageId, null, by, null)]);
     }
@@ -108,10 +110,13 @@ public static class JobMachine
     public static Transition Archive(Job job, Actor by, DateTimeOffset now)
     {
         if (job.Status == JobStatus.Archived) throw new StageTransitionRejected(job.Id, job.StageId, job.StageId, "The job is already archived.");
-        return new Transition(job with { Status = JobStatus.Archived, UpdatedAt = now },
+        return new Transition(job with { Status = JobStatus.Archived, Automation = Halted(job.Automation), UpdatedAt = now },
             [new PublishEvent("job.archived", job.StageId, null, null)],
             [new HistoryEntry(now, HistoryKinds.Archived, job.StageId, null, by, null)]);
     }
+
+    /// <summary>A job that is no longer Active runs no more automations: a chain in progress stops (a failure stays on show).</summary>
+    private static AutomationState Halted(AutomationState state) => state == AutomationState.Running ? AutomationState.Idle : state;
 
     /// <summary>The client-facing setting after an updateClientFacingStatus automation; the entry's show/hide choice wins.</summary>
     public static ClientFacingSetting ClientFacingAfter(Job job, UpdateClientFacingStatus automation) =>

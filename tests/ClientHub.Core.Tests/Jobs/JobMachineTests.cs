@@ -166,6 +166,28 @@ public sealed class JobMachineTests
     }
 
     [Fact]
+    public void Completing_or_archiving_a_job_whose_automations_run_stops_the_chain()
+    {
+        var pipeline = Pipeline(Stage("a", automations: 2), Stage("b"));
+        var running = Add(pipeline).Job;
+        Assert.Equal(AutomationState.Running, running.Automation);
+
+        Assert.Equal(AutomationState.Idle, JobMachine.Complete(running, Actor.Staff("s"), Now).Job.Automation);
+        Assert.Equal(AutomationState.Idle, JobMachine.Archive(running, Actor.Staff("s"), Now).Job.Automation);
+    }
+
+    [Fact]
+    public void A_failed_automation_of_a_job_no_longer_active_cannot_be_retried()
+    {
+        var pipeline = Pipeline(Stage("a", automations: 2), Stage("b"));
+        var failed = JobMachine.AutomationFailed(Add(pipeline).Job, 1, 0, "SendGrid answered 503", Now).Job;
+        var completed = JobMachine.Complete(failed, Actor.Staff("s"), Now).Job;
+        Assert.Equal(AutomationState.Failed, completed.Automation);
+
+        Assert.Throws<StageTransitionRejected>(() => JobMachine.Retry(completed, pipeline, Actor.Staff("s"), Now));
+    }
+
+    [Fact]
     public void A_move_that_hides_the_status_keeps_the_carried_status_hidden()
     {
         var pipeline = Pipeline(Stage("a"), Stage("b"));
