@@ -136,6 +136,15 @@ public sealed record InvoiceItem : LinkedItem
     public InvoiceStatus Status { get; init; }
     [JsonIgnore] public override string Type => ItemTypes.Invoice;
 
+    /// <summary>
+    /// The largest unit price or payment we take: a trillion in any currency is beyond any real
+    /// invoice, and far enough below <see cref="decimal"/>'s range that no total or sum can overflow.
+    /// </summary>
+    public const decimal MaxAmount = 1_000_000_000_000m;
+
+    /// <summary>The largest quantity of one invoice line.</summary>
+    public const decimal MaxQuantity = 1_000_000m;
+
     /// <summary>Paid in full; a partial payment does not count.</summary>
     [JsonIgnore] public override bool IsComplete => Status == InvoiceStatus.Paid;
     [JsonIgnore] public override string StatusName => Status.ToString();

@@ -68,7 +68,7 @@ public static class PipelineRules
                 v.Add($"{field}.conditions", "The first and last stages cannot have tag conditions.");
             ValidateConditions(v, $"{field}.conditions", stage.Conditions, references);
 
-            var automations = stage.Automations ?? [];
+            var automations = v.List($"{field}.automations", stage.Automations);
             for (var j = 0; j < automations.Count; j++)
             {
                 var automationField = $"{field}.automations[{j}]";
@@ -137,9 +137,9 @@ public static class PipelineRules
         }
     }
 
-    private static void RequireKnown(Violations v, string field, IReadOnlyList<string>? values, IReadOnlySet<string> known, string message)
+    private static void RequireKnown(Violations v, string field, IReadOnlyList<string>? submitted, IReadOnlySet<string> known, string message)
     {
-        values ??= [];
+        var values = v.List(field, submitted);
         for (var i = 0; i < values.Count; i++)
             if (values[i] is null || !known.Contains(values[i])) v.Add($"{field}[{i}]", message);
     }

@@ -26,6 +26,16 @@ internal sealed class Violations
         if (value is not null && value.Length > maxLength) Add(field, $"At most {maxLength} characters.");
     }
 
+    /// <summary>
+    /// A list the model defaults to empty: absent is fine, an explicit JSON <c>null</c> is not (the
+    /// engine relies on it being a list). Returns the list to check, empty when it was null.
+    /// </summary>
+    public IReadOnlyList<T> List<T>(string field, IReadOnlyList<T>? values)
+    {
+        if (values is null) Add(field, "Must be a list; use [] for none.");
+        return values ?? [];
+    }
+
     public void NotNegative(string field, int? value)
     {
         if (value < 0) Add(field, "Must not be negative.");

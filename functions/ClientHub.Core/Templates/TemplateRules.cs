@@ -1,3 +1,5 @@
+using ClientHub.Core.Items;
+
 namespace ClientHub.Core.Templates;
 
 /// <summary>What makes a template valid (API.md "Templates and statuses", "Errors" limits).</summary>
@@ -50,7 +52,7 @@ public static class TemplateRules
             case MessageTemplate t:
                 v.Required("subject", t.Subject, MaxName);
                 v.MaxLength("body", t.Body, MaxBody);
-                var tasks = t.ClientTasks ?? [];
+                var tasks = v.List("clientTasks", t.ClientTasks);
                 for (var i = 0; i < tasks.Count; i++) v.Required($"clientTasks[{i}]", tasks[i], MaxName);
                 break;
             case FolderTemplate t:
@@ -103,7 +105,7 @@ public static class TemplateRules
     {
         // Answers are keyed by question id, so ids must be usable keys and unique.
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        questions ??= [];
+        questions = v.List("questions", questions);
         for (var i = 0; i < questions.Count; i++)
         {
             if (questions[i] is not { } q)
@@ -135,16 +137,16 @@ public static class TemplateRules
                 continue;
             }
             v.MaxLength($"lines[{i}].description", line.Description, MaxDescription);
-            if (line.Quantity <= 0) v.Add($"lines[{i}].quantity", "Must be greater than 0.");
-            if (line.UnitPrice < 0) v.Add($"lines[{i}].unitPrice", "Must not be negative.");
+            if (line.Quantity is <= 0 or > InvoiceItem.MaxQuantity) v.Add($"lines[{i}].quantity", $"Must be greater than 0 and at most {InvoiceItem.MaxQuantity:0}.");
+            if (line.UnitPrice is < 0 or > InvoiceItem.MaxAmount) v.Add($"lines[{i}].unitPrice", $"Must be between 0 and {InvoiceItem.MaxAmount:0}.");
         }
     }
 
     private static bool IsCurrencyCode(string? code) => code is { Length: 3 } && code.All(char.IsAsciiLetterUpper);
 
-    private static void ValidateFolders(Violations v, IReadOnlyList<string>? folders)
+    private static void ValidateFolders(Violations v, IReadOnlyList<string>? submitted)
     {
-        folders ??= [];
+        var folders = v.List("folders", submitted);
         for (var i = 0; i < folders.Count; i++)
         {
             var path = folders[i];
@@ -161,7 +163,7 @@ public static class TemplateRules
         if (t.Priority is not null && !Priorities.Contains(t.Priority)) v.Add("priority", $"One of {string.Join(", ", Priorities)}.");
         v.NotNegative("startInDays", t.StartInDays);
         v.NotNegative("dueInDays", t.DueInDays);
-        var assignees = t.AssigneeIds ?? [];
+        var assignees = v.List("assigneeIds", t.AssigneeIds);
         for (var i = 0; i < assignees.Count; i++)
             if (assignees[i] is null || !references.StaffIds.Contains(assignees[i])) v.Add($"assigneeIds[{i}]", "No staff member with this id.");
         if (t.ClientFacingStatusId is not null && !references.StatusIds.Contains(t.ClientFacingStatusId))

@@ -246,4 +246,13 @@ public sealed class PipelineRulesTests
             NewStage("B", new CreateRequest { TemplateId = "request1" }, new SendEmail { TemplateId = "email1" }));
         Assert.Equal(new HashSet<string> { "email1", "request1" }, PipelineRules.ReferencedTemplateIds(pipeline));
     }
+
+    [Fact]
+    public void Automation_and_stage_lists_may_be_empty_but_not_null()
+    {
+        Assert.Contains("stages[1].automations[0].remove", Fields(WithMiddle(NewStage("M", new UpdateJobAssignees { Add = ["staff1"], Remove = null! }))));
+        Assert.Contains("stages[1].automations[0].grant", Fields(WithMiddle(NewStage("M", new UpdateAccountAccess { Grant = null! }))));
+        Assert.Contains("stages[1].automations", Fields(WithMiddle(new Stage { Name = "M", Automations = null! })));
+        Assert.Empty(Fields(WithMiddle(NewStage("M", new UpdateJobAssignees { Add = ["staff1"], Remove = [] }))));
+    }
 }

@@ -142,6 +142,23 @@ public sealed class TemplateRulesTests
         Assert.Empty(Fields(Invoice with { Lines = [new InvoiceLine("Free consultation", 1, 0)] }));
     }
 
+    [Fact]
+    public void An_invoice_line_is_bounded_so_that_no_total_can_overflow()
+    {
+        Assert.Contains("lines[0].unitPrice", Fields(Invoice with { Lines = [new InvoiceLine("x", 1, decimal.MaxValue)] }));
+        Assert.Contains("lines[0].quantity", Fields(Invoice with { Lines = [new InvoiceLine("x", decimal.MaxValue, 1)] }));
+        Assert.Empty(Fields(Invoice with { Lines = [new InvoiceLine("x", 1_000_000, 1_000_000_000_000m)] }));
+    }
+
+    [Fact]
+    public void Lists_may_be_empty_but_not_null()
+    {
+        Assert.Contains("clientTasks", Fields(Message with { ClientTasks = null! }));
+        Assert.Empty(Fields(Message with { ClientTasks = [] }));
+        Assert.Contains("folders", Fields(Folder with { Folders = null! }));
+        Assert.Contains("assigneeIds", Fields(Job with { AssigneeIds = null! }));
+    }
+
     [Theory]
     [InlineData("usd")]
     [InlineData("EURO")]

@@ -60,6 +60,25 @@ public sealed class AutomoveTests(EngineHost host) : IClassFixture<EngineHost>
     }
 
     [Fact]
+    public async Task A_paid_invoice_takes_no_further_payment_and_no_amount_can_overflow_it()
+    {
+        var s = await Scenario.CreateAsync(host);
+        var invoice = await s.InvoiceTemplateAsync(price: 100m);
+        var pipeline = await s.PipelineAsync(Stage("Bill", false, null, new CreateInvoice { TemplateId = invoice.Id }), Stage("Done"));
+        var jobId = await s.AddJobAsync(await s.AccountAsync(), pipeline);
+        await s.SettledAsync(jobId);
+        var id = (await s.ItemsAsync(jobId)).Single()!["id"]!.GetValue<string>();
+
+        var tooMuch = await s.Api.PostAsJsonAsync($"/api/invoices/{id}/payments", new { amount = decimal.MaxValue }).ExpectAsync(400);
+        Assert.NotNull(tooMuch["errors"]!["amount"]);
+        await s.Api.PostAsJsonAsync($"/api/invoices/{id}/payments", new { amount = 100 }).ExpectAsync(200);
+        await s.Api.PostAsJsonAsync($"/api/invoices/{id}/payments", new { amount = 1 }).ExpectAsync(409);
+
+        var paid = await s.Api.GetAsync($"/api/invoices/{id}").ExpectAsync(200);
+        Assert.Equal((100m, "Paid"), (paid["amountPaid"]!.GetValue<decimal>(), paid["status"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task Automove_skips_a_stage_whose_tags_the_account_lacks()
     {
         var s = await Scenario.CreateAsync(host);

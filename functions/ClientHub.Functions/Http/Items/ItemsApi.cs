@@ -177,8 +177,11 @@ public static class ItemsApi
     private static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> PayInvoiceAsync(string id, PaymentRequest request, StaffCaller caller,
         JobEngine engine, JobStore store, HttpResponse response, CancellationToken cancellationToken)
     {
-        if (request.Amount <= 0) return new ValidationErrors().Add("amount", "A positive amount is required.").ToResult();
-        var changed = await engine.ChangeItemAsync<InvoiceItem>(caller.FirmId, id, i => i.WithPayment(request.Amount, engine.Now), Actor.Staff(caller.StaffId), cancellationToken);
+        if (request.Amount is <= 0 or > InvoiceItem.MaxAmount)
+            return new ValidationErrors().Add("amount", $"A positive amount of at most {InvoiceItem.MaxAmount:0} is required.").ToResult();
+        var changed = await engine.ChangeItemAsync<InvoiceItem>(caller.FirmId, id, i => i.Status is InvoiceStatus.Paid or InvoiceStatus.Void
+            ? throw new ItemChangeRejected(id, $"The invoice is already {i.Status}.")
+            : i.WithPayment(request.Amount, engine.Now), Actor.Staff(caller.StaffId), cancellationToken);
         return await ChangedAsync<InvoiceItem>(changed, caller, store, response, cancellationToken);
     }
 
