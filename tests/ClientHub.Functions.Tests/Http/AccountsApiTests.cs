@@ -83,6 +83,24 @@ public sealed class AccountsApiTests(ClientHubHost host) : IClassFixture<ClientH
     }
 
     [Fact]
+    public async Task A_patch_without_If_Match_never_writes_back_tags_another_writer_just_added()
+    {
+        var firm = await host.CreateFirmAsync();
+        var tags = Enumerable.Range(1, 8).Select(i => $"t{i}").ToList();
+        foreach (var tag in tags) await firm.CreateTagAsync(tag);
+        var accountId = await firm.CreateAccountAsync();
+
+        // Renames race tag additions (as an updateAccountTags automation would race a staff edit).
+        await Task.WhenAll(tags.SelectMany(tag => new[]
+        {
+            firm.Owner.PatchJsonAsync($"/api/accounts/{accountId}", new { name = $"Renamed {tag}" }).ExpectAsync(200),
+            firm.Owner.PostJsonAsync($"/api/accounts/{accountId}/tags", new { add = new[] { tag } }).ExpectAsync(200),
+        }));
+
+        Assert.Equal(tags, Tags(await firm.Owner.GetAsync($"/api/accounts/{accountId}").ExpectAsync(200)).Order());
+    }
+
+    [Fact]
     public async Task A_stale_If_Match_is_a_precondition_failure()
     {
         var firm = await host.CreateFirmAsync();

@@ -47,22 +47,15 @@ public static class AccountsApi
         var tags = request.Tags is null ? null : await ResolveTagsAsync(documents, caller.FirmId, request.Tags, "tags", errors, cancellationToken);
         if (errors.Any) return errors.ToResult();
 
-        var stored = await documents.GetAsync<Account>(caller.FirmId, DocumentKinds.Account, id, cancellationToken);
-        if (stored is null) return TypedResults.NotFound();
-        var updated = stored.Value with
+        return await ChangeAccountAsync(id, account => account with
         {
-            Name = request.Name?.Trim() ?? stored.Value.Name,
-            Type = request.Type ?? stored.Value.Type,
-            Tags = tags ?? stored.Value.Tags,
-        };
-        return await ReplaceAsync(documents, caller.FirmId, updated, http.IfMatch(), http.HttpContext.Response, cancellationToken);
+            Name = request.Name?.Trim() ?? account.Name,
+            Type = request.Type ?? account.Type,
+            Tags = tags ?? account.Tags,
+        }, caller, documents, http, cancellationToken);
     }
 
     /// <summary>Clear, then remove, then add (<see cref="Account.ApplyTagUpdate"/>); names to add must be tags of the firm, names to remove need not.</summary>
-    /// <remarks>
-    /// Without <c>If-Match</c> this is a read-modify-write against the stored ETag, retried when another
-    /// writer got in between, so two concurrent tag changes both land instead of one overwriting the other.
-    /// </remarks>
     private static async Task<Results<Ok<Account>, NotFound, ValidationProblem>> UpdateAccountTagsAsync(string id, UpdateAccountTagsRequest request,
         StaffCaller caller, FirmDocuments documents, HttpRequest http, CancellationToken cancellationToken)
     {
@@ -71,17 +64,31 @@ public static class AccountsApi
         if (request.Remove?.Any(string.IsNullOrWhiteSpace) == true) errors.Add("remove", "Tag names cannot be empty.");
         if (errors.Any) return errors.ToResult();
 
+        return await ChangeAccountAsync(id, account => account.WithTagsUpdated(add, request.Remove?.Select(r => r.Trim()), request.Clear ?? false),
+            caller, documents, http, cancellationToken);
+    }
+
+    // Each round of conflicting writers lets one through, so this many concurrent writers of one account all land.
+    private const int MaxAttempts = 20;
+
+    /// <remarks>
+    /// Without <c>If-Match</c> a change is a read-modify-write against the stored ETag, retried when another
+    /// writer got in between (staff, or an automation updating tags, access or folders), so that both
+    /// changes land instead of the request writing back what it read over the other one.
+    /// </remarks>
+    private static async Task<Results<Ok<Account>, NotFound, ValidationProblem>> ChangeAccountAsync(string id, Func<Account, Account> change,
+        StaffCaller caller, FirmDocuments documents, HttpRequest http, CancellationToken cancellationToken)
+    {
         var ifMatch = http.IfMatch();
         for (var attempt = 1; ; attempt++)
         {
             var stored = await documents.GetAsync<Account>(caller.FirmId, DocumentKinds.Account, id, cancellationToken);
             if (stored is null) return TypedResults.NotFound();
-            var updated = stored.Value.WithTagsUpdated(add, request.Remove?.Select(r => r.Trim()), request.Clear ?? false);
             try
             {
-                return await ReplaceAsync(documents, caller.FirmId, updated, ifMatch == ETag.All ? stored.ETag : ifMatch, http.HttpContext.Response, cancellationToken);
+                return await ReplaceAsync(documents, caller.FirmId, change(stored.Value), ifMatch == ETag.All ? stored.ETag : ifMatch, http.HttpContext.Response, cancellationToken);
             }
-            catch (RequestFailedException e) when (e.Status == 412 && ifMatch == ETag.All && attempt < 5)
+            catch (RequestFailedException e) when (e.Status == 412 && ifMatch == ETag.All && attempt < MaxAttempts)
             {
                 // Another writer changed the account since it was read: apply the same change to the new version.
             }
