@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using ClientHub.Core;
 
 namespace ClientHub.Storage;
 
@@ -14,18 +15,18 @@ public sealed class EmailLog(TableServiceClient tables, StorageNames names)
 {
     private readonly TableClient _table = tables.GetTableClient(names.Table(Tables.Emails));
 
-    public Task WriteAsync(string firmId, EmailLogEntry entry, CancellationToken cancellationToken)
+    public Task WriteAsync(FirmId firmId, EmailLogEntry entry, CancellationToken cancellationToken)
     {
-        var entity = FirmDocuments.ToEntity(firmId, entry.Id, entry);
+        var entity = FirmDocuments.ToEntity(firmId.Value, entry.Id, entry);
         entity["JobId"] = entry.JobId;
         entity["AccountId"] = entry.AccountId;
         entity["MessageId"] = entry.MessageId;
         return _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
     }
 
-    public async Task<ListPage<EmailLogEntry>> ListAsync(string firmId, string? jobId, string? accountId, int pageSize, string? continuationToken, CancellationToken cancellationToken)
+    public async Task<ListPage<EmailLogEntry>> ListAsync(FirmId firmId, string? jobId, string? accountId, int pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {firmId}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {firmId.Value}");
         if (jobId is not null) filter += " and " + TableClient.CreateQueryFilter($"JobId eq {jobId}");
         if (accountId is not null) filter += " and " + TableClient.CreateQueryFilter($"AccountId eq {accountId}");
         await foreach (var page in _table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken).AsPages(continuationToken, pageSize))

@@ -16,7 +16,7 @@ public sealed record ClientFacingSetting(string? StatusId, string? Description, 
 public sealed record Job
 {
     public required string Id { get; init; }
-    public required string FirmId { get; init; }
+    public required FirmId FirmId { get; init; }
     public required string Name { get; init; }
     public required string AccountId { get; init; }
 

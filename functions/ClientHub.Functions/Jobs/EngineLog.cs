@@ -1,3 +1,5 @@
+using ClientHub.Core;
+
 namespace ClientHub.Functions.Jobs;
 
 /// <summary>Log events of the job engine (4xxx).</summary>
@@ -10,7 +12,7 @@ internal static partial class EngineLog
     public static partial void StaleAutomation(ILogger logger, string jobId, int entrySeq, string automationId);
 
     [LoggerMessage(4002, LogLevel.Warning, "Automation {AutomationId} of job {JobId} (firm {FirmId}) entry {EntrySeq} failed: {Error}")]
-    public static partial void AutomationFailed(ILogger logger, string firmId, string jobId, int entrySeq, string automationId, string error);
+    public static partial void AutomationFailed(ILogger logger, FirmId firmId, string jobId, int entrySeq, string automationId, string error);
 
     [LoggerMessage(4003, LogLevel.Debug, "Job {JobId} changed concurrently; re-deciding (attempt {Attempt})")]
     public static partial void Conflict(ILogger logger, string jobId, int attempt);

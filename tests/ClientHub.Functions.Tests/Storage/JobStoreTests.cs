@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using ClientHub.Core;
 using ClientHub.Core.Jobs;
 using ClientHub.Functions.Tests.Infrastructure;
 using ClientHub.Storage;
@@ -8,6 +9,7 @@ namespace ClientHub.Functions.Tests.Storage;
 
 public sealed class JobStoreTests : IAsyncLifetime
 {
+    private static readonly FirmId Firm = new("firm");
     private readonly StorageNames _names = new("s" + Guid.NewGuid().ToString("N")[..12]);
     private readonly TableServiceClient _tables = new(ClientHubHost.StorageConnectionString);
     private JobStore _store = null!;
@@ -36,7 +38,7 @@ public sealed class JobStoreTests : IAsyncLifetime
 
     private static Job NewJob() => new()
     {
-        Id = Core.Ids.New(), FirmId = "firm", Name = "Job", AccountId = "acc", PipelineId = "p", StageId = "a", EntrySeq = 1,
+        Id = Ids.New(), FirmId = Firm, Name = "Job", AccountId = "acc", PipelineId = "p", StageId = "a", EntrySeq = 1,
         Automation = AutomationState.Running,
     };
 
@@ -65,10 +67,10 @@ public sealed class JobStoreTests : IAsyncLifetime
                 [new HistoryEntry(DateTimeOffset.UtcNow, HistoryKinds.Updated, "a", "a", Actor.System, null)]), added.ETag, added.Job, [], DateTimeOffset.UtcNow, default));
 
         Assert.Equal(412, stale.Status);
-        var job = await _store.GetAsync("firm", added.Job.Id, default);
+        var job = await _store.GetAsync(Firm, added.Job.Id, default);
         Assert.Equal("First", job!.Value.Name);
         Assert.Equal(first.ETag, job.ETag);
-        var history = await _store.HistoryAsync("firm", added.Job.Id, 100, null, default);
+        var history = await _store.HistoryAsync(Firm, added.Job.Id, 100, null, default);
         Assert.Empty(history.Items);
     }
 
@@ -87,7 +89,7 @@ public sealed class JobStoreTests : IAsyncLifetime
         var added = await _store.CommitAsync(new Transition(NewJob(), [new RunAutomation(1, 0, "x")], []), null, null, [], DateTimeOffset.UtcNow, default);
 
         var mark = Assert.Single(await MarksAsync(_store.Marks));
-        Assert.Equal(JobStore.PartitionKey("firm", added.Job.Id), mark.PartitionKey);
+        Assert.Equal(JobStore.PartitionKey(Firm, added.Job.Id), mark.PartitionKey);
         var outbox = await _store.OutboxAsync(mark.PartitionKey, default);
         Assert.Equal(added.Outbox.Select(o => o.RowKey), outbox.Select(o => o.Row.RowKey));
     }

@@ -1,6 +1,7 @@
 using ClientHub.Core.Clients;
 using ClientHub.Core.Jobs;
 using ClientHub.Core.Pipelines;
+using ClientHub.Core;
 using ClientHub.Storage;
 
 namespace ClientHub.Functions.Http.Jobs;
@@ -20,7 +21,7 @@ public sealed record MoveResponse(JobResponse Job, IReadOnlyList<ItemView> Unfin
 /// <summary>Names that a job row refers to by id (stage, client-facing status), loaded once per request.</summary>
 public sealed record JobNames(IReadOnlyDictionary<string, Pipeline> Pipelines, IReadOnlyDictionary<string, ClientFacingStatus> Statuses)
 {
-    public static async Task<JobNames> LoadAsync(FirmDocuments documents, string firmId, CancellationToken cancellationToken)
+    public static async Task<JobNames> LoadAsync(FirmDocuments documents, FirmId firmId, CancellationToken cancellationToken)
     {
         var pipelines = documents.ListAllAsync<Pipeline>(firmId, DocumentKinds.Pipeline, cancellationToken);
         var statuses = documents.ListAllAsync<ClientFacingStatus>(firmId, DocumentKinds.Status, cancellationToken);
