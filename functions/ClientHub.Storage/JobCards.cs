@@ -21,7 +21,7 @@ public sealed class JobCards(TableServiceClient tables, StorageNames names)
     /// </summary>
     public Task ProjectAsync(Job job, CancellationToken cancellationToken)
     {
-        var entity = FirmDocuments.ToEntity($"{job.FirmId.Value}|{job.PipelineId}", job.Id, job);
+        var entity = FirmDocuments.ToEntity($"{job.FirmId.Value}|{job.PipelineId}", job.Id.Value, job);
         entity["Status"] = job.Status.ToString();
         entity["StageId"] = job.StageId;
         entity["AccountId"] = job.AccountId;

@@ -49,7 +49,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     /// Decides and commits a transition of an existing job. <paramref name="decide"/> returns null
     /// when there is nothing to write. Returns null when the job does not exist (or is another firm's).
     /// </summary>
-    public async Task<(Versioned<Job> Job, JobWrite? Write)?> TransitionAsync(FirmId firmId, string jobId, ETag? ifMatch,
+    public async Task<(Versioned<Job> Job, JobWrite? Write)?> TransitionAsync(FirmId firmId, JobId jobId, ETag? ifMatch,
         Func<JobContext, Task<JobWrite?>> decide, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
@@ -74,7 +74,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
         }
     }
 
-    public Task<(Versioned<Job> Job, JobWrite? Write)?> TransitionAsync(FirmId firmId, string jobId, ETag? ifMatch,
+    public Task<(Versioned<Job> Job, JobWrite? Write)?> TransitionAsync(FirmId firmId, JobId jobId, ETag? ifMatch,
         Func<JobContext, JobWrite?> decide, CancellationToken cancellationToken) =>
         TransitionAsync(firmId, jobId, ifMatch, c => Task.FromResult(decide(c)), cancellationToken);
 
@@ -129,7 +129,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
         else
         {
             // Decided inside the job's transition, so that item and job are re-read together after a conflict.
-            var result = await TransitionAsync(firmId, owner, null, async c =>
+            var result = await TransitionAsync(firmId, new JobId(owner), null, async c =>
             {
                 await PrepareAsync();
                 return changed is { } prepared
@@ -151,13 +151,13 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     /// </summary>
     public async Task<T> CreateItemAsync<T>(FirmId firmId, T item, CancellationToken cancellationToken) where T : LinkedItem
     {
-        if (item.JobId is null)
+        if (item.JobId is not { } jobId)
         {
             await store.Table.AddEntityAsync(JobStore.ItemEntity(firmId, item), cancellationToken);
             return item;
         }
         var created = item;
-        await TransitionAsync(firmId, item.JobId, null, c =>
+        await TransitionAsync(firmId, jobId, null, c =>
         {
             created = item with { StageEntrySeq = c.Job.EntrySeq };
             return JobWrite.Of(JobMachine.ItemLinked(c.Job, c.Job.EntrySeq, created.IsComplete || !created.RequiresAction, Now),
@@ -167,7 +167,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     }
 
     /// <summary>Links an item of another partition to a job by hand; it counts for automove in the current entry.</summary>
-    public async Task<(Versioned<Job> Job, JobWrite? Write)?> LinkItemAsync(FirmId firmId, string jobId, LinkedItem item, CancellationToken cancellationToken)
+    public async Task<(Versioned<Job> Job, JobWrite? Write)?> LinkItemAsync(FirmId firmId, JobId jobId, LinkedItem item, CancellationToken cancellationToken)
     {
         if (!item.LinkedJobIds.Contains(jobId))
             await ChangeItemAsync<LinkedItem>(firmId, item.Id, i => i with { LinkedJobIds = [.. i.LinkedJobIds, jobId] }, Actor.System, cancellationToken);
@@ -182,7 +182,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
         }, cancellationToken);
     }
 
-    private async Task MirrorLinkAsync(FirmId firmId, string jobId, LinkedItem item, Actor by, CancellationToken cancellationToken)
+    private async Task MirrorLinkAsync(FirmId firmId, JobId jobId, LinkedItem item, Actor by, CancellationToken cancellationToken)
     {
         var link = await store.Table.GetEntityIfExistsAsync<TableEntity>(JobStore.PartitionKey(firmId, jobId), JobStore.LinkRowKey(item.Id), cancellationToken: cancellationToken);
         if (!link.HasValue) return;

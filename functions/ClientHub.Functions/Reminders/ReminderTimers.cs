@@ -61,5 +61,5 @@ public sealed class ReminderTimers(DurableTimers timers, JobStore store, FirmDoc
 internal static partial class ReminderLog
 {
     [LoggerMessage(6000, LogLevel.Warning, "Reminder for item {ItemId} of job {JobId} (firm {FirmId}) failed; it is retried on the next scan")]
-    public static partial void Failed(ILogger logger, Exception exception, FirmId firmId, string jobId, string itemId);
+    public static partial void Failed(ILogger logger, Exception exception, FirmId firmId, JobId jobId, string itemId);
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Azure;
 using Azure.Data.Tables;
 using ClientHub.Core;
@@ -38,7 +39,7 @@ public sealed class JobStoreTests : IAsyncLifetime
 
     private static Job NewJob() => new()
     {
-        Id = Ids.New(), FirmId = Firm, Name = "Job", AccountId = "acc", PipelineId = "p", StageId = "a", EntrySeq = 1,
+        Id = new JobId(Ids.New()), FirmId = Firm, Name = "Job", AccountId = "acc", PipelineId = "p", StageId = "a", EntrySeq = 1,
         Automation = AutomationState.Running,
     };
 
@@ -92,6 +93,21 @@ public sealed class JobStoreTests : IAsyncLifetime
         Assert.Equal(JobStore.PartitionKey(Firm, added.Job.Id), mark.PartitionKey);
         var outbox = await _store.OutboxAsync(mark.PartitionKey, default);
         Assert.Equal(added.Outbox.Select(o => o.RowKey), outbox.Select(o => o.Row.RowKey));
+    }
+
+    [Fact]
+    public async Task Typed_ids_are_stored_as_the_plain_strings_and_keys_they_always_were()
+    {
+        var added = await _store.CommitAsync(new Transition(NewJob(), [new RunAutomation(1, 0, "x")], []), null, null, [], DateTimeOffset.UtcNow, default);
+        var jobId = added.Job.Id.Value;
+
+        var row = (await _store.Table.GetEntityAsync<TableEntity>($"firm|{jobId}", "job")).Value;
+        var stored = JsonNode.Parse(row.GetString("D0"))!;
+        Assert.Equal(jobId, stored["id"]!.GetValue<string>());
+        Assert.Equal("firm", stored["firmId"]!.GetValue<string>());
+        var message = JsonNode.Parse(added.Outbox.Single(o => o.Kind == OutboxKinds.Automation).Payload)!;
+        Assert.Equal(jobId, message["jobId"]!.GetValue<string>());
+        Assert.Equal("firm", message["firmId"]!.GetValue<string>());
     }
 
     [Fact]
