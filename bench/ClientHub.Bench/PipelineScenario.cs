@@ -46,7 +46,7 @@ public sealed class PipelineScenario
         var bootstrap = host.WithToken(BenchHost.BootstrapToken);
         var firm = await SendAsync(bootstrap, BenchScope.Setup, HttpMethod.Post, "/api/firms",
             new { name = "Bench CPA", timeZone = "Europe/Paris", owner = new { name = "Olive Owner", email = "owner@bench.example.com" } }, 201, cancellationToken);
-        var firmId = firm["id"]!.GetValue<string>();
+        var firmId = new FirmId(firm["id"]!.GetValue<string>());
         var api = host.WithToken(firm["apiKey"]!.GetValue<string>());
         var documents = host.Services.GetRequiredService<FirmDocuments>();
 

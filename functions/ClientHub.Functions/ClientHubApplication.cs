@@ -19,8 +19,10 @@ using ClientHub.Functions.Http.Templates;
 using ClientHub.Functions.Http.Testing;
 using ClientHub.Storage;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 
 namespace ClientHub.Functions;
@@ -60,8 +62,30 @@ public static class ClientHubApplication
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.ConfigureHttpJsonOptions(o => ClientHubJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.AddOpenApi();
+        services.AddOpenApi(DescribeTypedIds);
         return builder;
+    }
+
+    /// <summary>
+    /// <see cref="FirmId"/> and <see cref="JobId"/> are written as plain strings by their converters, which
+    /// the schema generator cannot see through (it would describe them as anything): the document
+    /// shows them as the strings they are on the wire, inline rather than as components of their own.
+    /// </summary>
+    private static void DescribeTypedIds(OpenApiOptions options)
+    {
+        Type[] typedIds = [typeof(FirmId), typeof(JobId)];
+        bool IsTypedId(Type type) => typedIds.Contains(Nullable.GetUnderlyingType(type) ?? type);
+        options.CreateSchemaReferenceId = type => IsTypedId(type.Type) ? null : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
+        options.AddSchemaTransformer((schema, context, _) =>
+        {
+            var type = context.JsonTypeInfo.Type;
+            if (IsTypedId(type))
+                schema.Type = Nullable.GetUnderlyingType(type) is null ? JsonSchemaType.String : JsonSchemaType.String | JsonSchemaType.Null;
+            // A list of ids loses its item schema along the way; it is a list of strings.
+            else if (context.JsonTypeInfo.ElementType is { } element && IsTypedId(element) && schema.Items is null)
+                schema.Items = new OpenApiSchema { Type = JsonSchemaType.String };
+            return Task.CompletedTask;
+        });
     }
 
     /// <summary>The job engine: job store, projections, outbox dispatch, automations and email.</summary>

@@ -9,7 +9,7 @@ namespace ClientHub.Storage;
 public enum AccessKeyKind { Staff, Portal }
 
 /// <summary>What a valid key or portal token grants.</summary>
-public sealed record AccessGrant(string KeyId, AccessKeyKind Kind, string FirmId, string? StaffId, string? AccountId, string? ContactId);
+public sealed record AccessGrant(string KeyId, AccessKeyKind Kind, FirmId FirmId, string? StaffId, string? AccountId, string? ContactId);
 
 /// <summary>
 /// Staff API keys (<c>chk_</c>) and client portal tokens (<c>chp_</c>). A secret is
@@ -22,14 +22,14 @@ public sealed class AccessKeys(TableServiceClient tables, StorageNames names, Ti
     private const int SecretLength = 32;
     private readonly TableClient _table = tables.GetTableClient(names.Table(Tables.Keys));
 
-    public async Task<(string KeyId, string Secret)> CreateStaffKeyAsync(string firmId, string staffId, CancellationToken cancellationToken)
+    public async Task<(string KeyId, string Secret)> CreateStaffKeyAsync(FirmId firmId, string staffId, CancellationToken cancellationToken)
     {
         var (keyId, secret) = NewSecret(StaffPrefix);
         await _table.AddEntityAsync(NewRow(keyId, secret, AccessKeyKind.Staff, firmId, staffId, null, null, null), cancellationToken);
         return (keyId, secret);
     }
 
-    public async Task<(string Secret, DateTimeOffset ExpiresAt)> CreatePortalTokenAsync(string firmId, string accountId, string contactId, TimeSpan lifetime, CancellationToken cancellationToken)
+    public async Task<(string Secret, DateTimeOffset ExpiresAt)> CreatePortalTokenAsync(FirmId firmId, string accountId, string contactId, TimeSpan lifetime, CancellationToken cancellationToken)
     {
         var (keyId, secret) = NewSecret(PortalPrefix);
         var expiresAt = time.GetUtcNow() + lifetime;
@@ -52,15 +52,15 @@ public sealed class AccessKeys(TableServiceClient tables, StorageNames names, Ti
         if (e.GetDateTimeOffset("ExpiresAt") is { } expiry && expiry <= time.GetUtcNow()) return null;
         var kind = Enum.Parse<AccessKeyKind>(e.GetString("Kind"));
         if (!presented.StartsWith(kind == AccessKeyKind.Staff ? StaffPrefix : PortalPrefix, StringComparison.Ordinal)) return null;
-        return new AccessGrant(keyId, kind, e.GetString("FirmId"), e.GetString("StaffId"), e.GetString("AccountId"), e.GetString("ContactId"));
+        return new AccessGrant(keyId, kind, new FirmId(e.GetString("FirmId")), e.GetString("StaffId"), e.GetString("AccountId"), e.GetString("ContactId"));
     }
 
     /// <summary>Revokes a staff key of the firm; false when no such key belongs to the firm.</summary>
-    public async Task<bool> RevokeAsync(string firmId, string keyId, CancellationToken cancellationToken)
+    public async Task<bool> RevokeAsync(FirmId firmId, string keyId, CancellationToken cancellationToken)
     {
         if (!Ids.IsWellFormed(keyId)) return false;
         var row = await _table.GetEntityIfExistsAsync<TableEntity>(keyId, "", cancellationToken: cancellationToken);
-        if (!row.HasValue || row.Value!.GetString("FirmId") != firmId || row.Value.GetString("Kind") != nameof(AccessKeyKind.Staff)) return false;
+        if (!row.HasValue || row.Value!.GetString("FirmId") != firmId.Value || row.Value.GetString("Kind") != nameof(AccessKeyKind.Staff)) return false;
         var update = new TableEntity(keyId, "") { ["Revoked"] = true };
         await _table.UpdateEntityAsync(update, ETag.All, TableUpdateMode.Merge, cancellationToken);
         return true;
@@ -75,12 +75,12 @@ public sealed class AccessKeys(TableServiceClient tables, StorageNames names, Ti
 
     private static byte[] Hash(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
 
-    private static TableEntity NewRow(string keyId, string secret, AccessKeyKind kind, string firmId, string? staffId,
+    private static TableEntity NewRow(string keyId, string secret, AccessKeyKind kind, FirmId firmId, string? staffId,
         string? accountId, string? contactId, DateTimeOffset? expiresAt) => new(keyId, "")
     {
         ["Hash"] = Convert.ToHexString(Hash(secret)),
         ["Kind"] = kind.ToString(),
-        ["FirmId"] = firmId,
+        ["FirmId"] = firmId.Value,
         ["StaffId"] = staffId,
         ["AccountId"] = accountId,
         ["ContactId"] = contactId,

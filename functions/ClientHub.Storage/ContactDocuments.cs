@@ -21,11 +21,11 @@ public static class ContactDocuments
     public static string AccountRowKey(string accountId, string contactId) =>
         FirmDocuments.RowKey(DocumentKinds.AccountContact, $"{accountId}-{contactId}");
 
-    public static Task<Versioned<Contact>?> GetContactAsync(this FirmDocuments documents, string firmId, string contactId, CancellationToken cancellationToken) =>
+    public static Task<Versioned<Contact>?> GetContactAsync(this FirmDocuments documents, FirmId firmId, string contactId, CancellationToken cancellationToken) =>
         documents.GetAsync<Contact>(firmId, DocumentKinds.Contact, contactId, cancellationToken);
 
     /// <summary>Every contact of an account, in one range query.</summary>
-    public static async Task<List<Contact>> ListContactsAsync(this FirmDocuments documents, string firmId, string accountId, CancellationToken cancellationToken)
+    public static async Task<List<Contact>> ListContactsAsync(this FirmDocuments documents, FirmId firmId, string accountId, CancellationToken cancellationToken)
     {
         var result = new List<Contact>();
         if (!Ids.IsWellFormed(accountId)) return result;
@@ -35,7 +35,7 @@ public static class ContactDocuments
     }
 
     /// <summary>One page of an account's contacts.</summary>
-    public static async Task<ListPage<Contact>> ListContactsAsync(this FirmDocuments documents, string firmId, string accountId, int pageSize,
+    public static async Task<ListPage<Contact>> ListContactsAsync(this FirmDocuments documents, FirmId firmId, string accountId, int pageSize,
         string? continuationToken, CancellationToken cancellationToken)
     {
         if (!Ids.IsWellFormed(accountId)) return new ListPage<Contact>([], null);
@@ -47,52 +47,52 @@ public static class ContactDocuments
         return new ListPage<Contact>([], null);
     }
 
-    public static async Task<ETag> InsertContactAsync(this FirmDocuments documents, string firmId, Contact contact, CancellationToken cancellationToken)
+    public static async Task<ETag> InsertContactAsync(this FirmDocuments documents, FirmId firmId, Contact contact, CancellationToken cancellationToken)
     {
         var response = await documents.Table.SubmitTransactionAsync(
         [
-            new(TableTransactionActionType.Add, FirmDocuments.ToEntity(firmId, FirmDocuments.RowKey(DocumentKinds.Contact, contact.Id), contact)),
-            new(TableTransactionActionType.Add, FirmDocuments.ToEntity(firmId, AccountRowKey(contact.AccountId, contact.Id), contact)),
+            new(TableTransactionActionType.Add, FirmDocuments.ToEntity(firmId.Value, FirmDocuments.RowKey(DocumentKinds.Contact, contact.Id), contact)),
+            new(TableTransactionActionType.Add, FirmDocuments.ToEntity(firmId.Value, AccountRowKey(contact.AccountId, contact.Id), contact)),
         ], cancellationToken);
         return await ETagOfRecordAsync(documents, firmId, contact.Id, response.Value[0], cancellationToken);
     }
 
     /// <summary>Replaces a contact (its account never changes); a stale <paramref name="ifMatch"/> fails the whole batch with 412.</summary>
-    public static async Task<ETag> ReplaceContactAsync(this FirmDocuments documents, string firmId, Contact contact, ETag ifMatch, CancellationToken cancellationToken)
+    public static async Task<ETag> ReplaceContactAsync(this FirmDocuments documents, FirmId firmId, Contact contact, ETag ifMatch, CancellationToken cancellationToken)
     {
         var response = await documents.Table.SubmitTransactionAsync(
         [
-            new(TableTransactionActionType.UpdateReplace, FirmDocuments.ToEntity(firmId, FirmDocuments.RowKey(DocumentKinds.Contact, contact.Id), contact), ifMatch),
-            new(TableTransactionActionType.UpsertReplace, FirmDocuments.ToEntity(firmId, AccountRowKey(contact.AccountId, contact.Id), contact)),
+            new(TableTransactionActionType.UpdateReplace, FirmDocuments.ToEntity(firmId.Value, FirmDocuments.RowKey(DocumentKinds.Contact, contact.Id), contact), ifMatch),
+            new(TableTransactionActionType.UpsertReplace, FirmDocuments.ToEntity(firmId.Value, AccountRowKey(contact.AccountId, contact.Id), contact)),
         ], cancellationToken);
         return await ETagOfRecordAsync(documents, firmId, contact.Id, response.Value[0], cancellationToken);
     }
 
-    public static async Task DeleteContactAsync(this FirmDocuments documents, string firmId, Contact contact, CancellationToken cancellationToken) =>
+    public static async Task DeleteContactAsync(this FirmDocuments documents, FirmId firmId, Contact contact, CancellationToken cancellationToken) =>
         await documents.Table.SubmitTransactionAsync(DeleteActions(firmId, contact), cancellationToken);
 
     /// <summary>Deletes every contact of an account (when the account goes), a batch of at most 100 actions at a time.</summary>
-    public static async Task DeleteAccountContactsAsync(this FirmDocuments documents, string firmId, string accountId, CancellationToken cancellationToken)
+    public static async Task DeleteAccountContactsAsync(this FirmDocuments documents, FirmId firmId, string accountId, CancellationToken cancellationToken)
     {
         var contacts = await documents.ListContactsAsync(firmId, accountId, cancellationToken);
         foreach (var chunk in contacts.Chunk(50))
             await documents.Table.SubmitTransactionAsync(chunk.SelectMany(c => DeleteActions(firmId, c)), cancellationToken);
     }
 
-    private static TableTransactionAction[] DeleteActions(string firmId, Contact contact) =>
+    private static TableTransactionAction[] DeleteActions(FirmId firmId, Contact contact) =>
     [
-        new(TableTransactionActionType.Delete, new TableEntity(firmId, FirmDocuments.RowKey(DocumentKinds.Contact, contact.Id)), ETag.All),
-        new(TableTransactionActionType.Delete, new TableEntity(firmId, AccountRowKey(contact.AccountId, contact.Id)), ETag.All),
+        new(TableTransactionActionType.Delete, new TableEntity(firmId.Value, FirmDocuments.RowKey(DocumentKinds.Contact, contact.Id)), ETag.All),
+        new(TableTransactionActionType.Delete, new TableEntity(firmId.Value, AccountRowKey(contact.AccountId, contact.Id)), ETag.All),
     ];
 
-    private static string AccountFilter(string firmId, string accountId)
+    private static string AccountFilter(FirmId firmId, string accountId)
     {
         var prefix = AccountRowKey(accountId, "");
-        return TableClient.CreateQueryFilter($"PartitionKey eq {firmId} and RowKey gt {prefix} and RowKey lt {prefix[..^1] + "."}");
+        return TableClient.CreateQueryFilter($"PartitionKey eq {firmId.Value} and RowKey gt {prefix} and RowKey lt {prefix[..^1] + "."}");
     }
 
     /// <summary>Batch sub-responses carry the new ETag; should one not, read it back rather than hand out a wrong one.</summary>
-    private static async Task<ETag> ETagOfRecordAsync(FirmDocuments documents, string firmId, string contactId, Response response, CancellationToken cancellationToken)
+    private static async Task<ETag> ETagOfRecordAsync(FirmDocuments documents, FirmId firmId, string contactId, Response response, CancellationToken cancellationToken)
     {
         if (response.Headers.ETag is { } etag) return etag;
         var stored = await documents.GetContactAsync(firmId, contactId, cancellationToken);

@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using ClientHub.Core;
 
 namespace ClientHub.Storage;
 
@@ -9,7 +10,7 @@ namespace ClientHub.Storage;
 /// ended simply does nothing.
 /// </summary>
 /// <param name="Sequence">Which reminder of the item this is (1 for the first).</param>
-public sealed record DurableTimer(string FirmId, string JobId, string ItemId, int Sequence, int Remaining, int DaysBetween, DateTimeOffset DueAt)
+public sealed record DurableTimer(FirmId FirmId, JobId JobId, string ItemId, int Sequence, int Remaining, int DaysBetween, DateTimeOffset DueAt)
 {
     public string Id => $"{ItemId}.{Sequence}";
 }
@@ -33,19 +34,19 @@ public sealed class DurableTimers(TableServiceClient tables, StorageNames names)
         var filter = TableClient.CreateQueryFilter($"RowKey lt {now.UtcTicks.ToString("D19") + "~"}");
         var due = new List<DurableTimer>();
         await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
-            due.Add(new DurableTimer(e.PartitionKey, e.GetString("JobId"), e.GetString("ItemId"), e.GetInt32("Sequence") ?? 1,
+            due.Add(new DurableTimer(new FirmId(e.PartitionKey), new JobId(e.GetString("JobId")), e.GetString("ItemId"), e.GetInt32("Sequence") ?? 1,
                 e.GetInt32("Remaining") ?? 0, e.GetInt32("DaysBetween") ?? 3, e.GetDateTimeOffset("DueAt") ?? now));
         return due;
     }
 
     public Task DeleteAsync(DurableTimer timer, CancellationToken cancellationToken) =>
-        _table.DeleteEntityAsync(timer.FirmId, RowKey(timer), ETag.All, cancellationToken);
+        _table.DeleteEntityAsync(timer.FirmId.Value, RowKey(timer), ETag.All, cancellationToken);
 
     private static string RowKey(DurableTimer timer) => $"{timer.DueAt.UtcTicks:D19}|{timer.Id}";
 
-    private static TableEntity ToEntity(DurableTimer timer) => new(timer.FirmId, RowKey(timer))
+    private static TableEntity ToEntity(DurableTimer timer) => new(timer.FirmId.Value, RowKey(timer))
     {
-        ["JobId"] = timer.JobId, ["ItemId"] = timer.ItemId, ["Sequence"] = timer.Sequence, ["Remaining"] = timer.Remaining,
+        ["JobId"] = timer.JobId.Value, ["ItemId"] = timer.ItemId, ["Sequence"] = timer.Sequence, ["Remaining"] = timer.Remaining,
         ["DaysBetween"] = timer.DaysBetween, ["DueAt"] = timer.DueAt,
     };
 }

@@ -31,16 +31,16 @@ public sealed class FirmDocuments(TableServiceClient tables, StorageNames names)
 
     public static string RowKey(string kind, string id) => $"{kind}|{id}";
 
-    public async Task<Versioned<T>?> GetAsync<T>(string firmId, string kind, string id, CancellationToken cancellationToken)
+    public async Task<Versioned<T>?> GetAsync<T>(FirmId firmId, string kind, string id, CancellationToken cancellationToken)
     {
         if (!Ids.IsWellFormed(id)) return null;
-        var response = await _table.GetEntityIfExistsAsync<TableEntity>(firmId, RowKey(kind, id), cancellationToken: cancellationToken);
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(firmId.Value, RowKey(kind, id), cancellationToken: cancellationToken);
         return response.HasValue ? new Versioned<T>(Read<T>(response.Value!), response.Value!.ETag) : null;
     }
 
-    public async Task<ListPage<Versioned<T>>> ListAsync<T>(string firmId, string kind, int pageSize, string? continuationToken, CancellationToken cancellationToken)
+    public async Task<ListPage<Versioned<T>>> ListAsync<T>(FirmId firmId, string kind, int pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {firmId} and RowKey gt {kind + "|"} and RowKey lt {kind + "}"}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {firmId.Value} and RowKey gt {kind + "|"} and RowKey lt {kind + "}"}");
         await foreach (var page in _table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken)
                            .AsPages(continuationToken, pageSize))
         {
@@ -50,33 +50,33 @@ public sealed class FirmDocuments(TableServiceClient tables, StorageNames names)
     }
 
     /// <summary>Every document of a kind (for small sets such as tags or statuses).</summary>
-    public async Task<List<T>> ListAllAsync<T>(string firmId, string kind, CancellationToken cancellationToken)
+    public async Task<List<T>> ListAllAsync<T>(FirmId firmId, string kind, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {firmId} and RowKey gt {kind + "|"} and RowKey lt {kind + "}"}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {firmId.Value} and RowKey gt {kind + "|"} and RowKey lt {kind + "}"}");
         var result = new List<T>();
         await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
             result.Add(Read<T>(e));
         return result;
     }
 
-    public async Task<ETag> InsertAsync<T>(string firmId, string kind, string id, T value, CancellationToken cancellationToken)
+    public async Task<ETag> InsertAsync<T>(FirmId firmId, string kind, string id, T value, CancellationToken cancellationToken)
     {
-        var response = await _table.AddEntityAsync(ToEntity(firmId, RowKey(kind, id), value), cancellationToken);
+        var response = await _table.AddEntityAsync(ToEntity(firmId.Value, RowKey(kind, id), value), cancellationToken);
         return response.Headers.ETag ?? default;
     }
 
     /// <summary>Replaces a document; <paramref name="ifMatch"/> of <see cref="ETag.All"/> means unconditional.</summary>
-    public async Task<ETag> ReplaceAsync<T>(string firmId, string kind, string id, T value, ETag ifMatch, CancellationToken cancellationToken)
+    public async Task<ETag> ReplaceAsync<T>(FirmId firmId, string kind, string id, T value, ETag ifMatch, CancellationToken cancellationToken)
     {
-        var response = await _table.UpdateEntityAsync(ToEntity(firmId, RowKey(kind, id), value), ifMatch, TableUpdateMode.Replace, cancellationToken);
+        var response = await _table.UpdateEntityAsync(ToEntity(firmId.Value, RowKey(kind, id), value), ifMatch, TableUpdateMode.Replace, cancellationToken);
         return response.Headers.ETag ?? default;
     }
 
-    public async Task<bool> DeleteAsync(string firmId, string kind, string id, CancellationToken cancellationToken)
+    public async Task<bool> DeleteAsync(FirmId firmId, string kind, string id, CancellationToken cancellationToken)
     {
         if (!Ids.IsWellFormed(id)) return false;
         // The SDK reports a missing row as a 404 response rather than an exception.
-        var response = await _table.DeleteEntityAsync(firmId, RowKey(kind, id), ETag.All, cancellationToken);
+        var response = await _table.DeleteEntityAsync(firmId.Value, RowKey(kind, id), ETag.All, cancellationToken);
         return response.Status != 404;
     }
 

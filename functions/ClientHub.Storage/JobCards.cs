@@ -21,7 +21,7 @@ public sealed class JobCards(TableServiceClient tables, StorageNames names)
     /// </summary>
     public Task ProjectAsync(Job job, CancellationToken cancellationToken)
     {
-        var entity = FirmDocuments.ToEntity($"{job.FirmId}|{job.PipelineId}", job.Id, job);
+        var entity = FirmDocuments.ToEntity($"{job.FirmId.Value}|{job.PipelineId}", job.Id.Value, job);
         entity["Status"] = job.Status.ToString();
         entity["StageId"] = job.StageId;
         entity["AccountId"] = job.AccountId;
@@ -29,12 +29,12 @@ public sealed class JobCards(TableServiceClient tables, StorageNames names)
     }
 
     /// <summary>Cards of a firm, optionally of one pipeline, filtered by the indexed columns.</summary>
-    public async Task<ListPage<Job>> ListAsync(string firmId, string? pipelineId, string? stageId, string? status, string? accountId,
+    public async Task<ListPage<Job>> ListAsync(FirmId firmId, string? pipelineId, string? stageId, string? status, string? accountId,
         int pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
         var filter = pipelineId is not null
-            ? TableClient.CreateQueryFilter($"PartitionKey eq {firmId + "|" + pipelineId}")
-            : TableClient.CreateQueryFilter($"PartitionKey gt {firmId + "|"} and PartitionKey lt {firmId + "}"}");
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {firmId.Value + "|" + pipelineId}")
+            : TableClient.CreateQueryFilter($"PartitionKey gt {firmId.Value + "|"} and PartitionKey lt {firmId.Value + "}"}");
         if (stageId is not null) filter += " and " + TableClient.CreateQueryFilter($"StageId eq {stageId}");
         if (status is not null) filter += " and " + TableClient.CreateQueryFilter($"Status eq {status}");
         if (accountId is not null) filter += " and " + TableClient.CreateQueryFilter($"AccountId eq {accountId}");
@@ -44,9 +44,9 @@ public sealed class JobCards(TableServiceClient tables, StorageNames names)
     }
 
     /// <summary>Every card of a pipeline (the board).</summary>
-    public async Task<List<Job>> BoardAsync(string firmId, string pipelineId, CancellationToken cancellationToken)
+    public async Task<List<Job>> BoardAsync(FirmId firmId, string pipelineId, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {firmId + "|" + pipelineId} and Status eq {nameof(JobStatus.Active)}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {firmId.Value + "|" + pipelineId} and Status eq {nameof(JobStatus.Active)}");
         var jobs = new List<Job>();
         await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken)) jobs.Add(FirmDocuments.Read<Job>(e));
         return jobs;

@@ -16,12 +16,12 @@ public static class OutboxKinds
 }
 
 /// <summary>The message that runs automation #Index of entry #EntrySeq; its identity is the idempotency key.</summary>
-public sealed record AutomationMessage(string FirmId, string JobId, int EntrySeq, int Index, string AutomationId)
+public sealed record AutomationMessage(FirmId FirmId, JobId JobId, int EntrySeq, int Index, string AutomationId)
 {
-    public string EffectKey => $"{JobId}:{EntrySeq}:{AutomationId}";
+    public string EffectKey => $"{JobId.Value}:{EntrySeq}:{AutomationId}";
 }
 
-public sealed record JobEventMessage(string Id, string FirmId, string JobId, string Type, string? FromStageId, string? ToStageId, string? ItemId, DateTimeOffset At);
+public sealed record JobEventMessage(string Id, FirmId FirmId, JobId JobId, string Type, string? FromStageId, string? ToStageId, string? ItemId, DateTimeOffset At);
 
 /// <summary>A job row as committed, with the outbox rows its transition wrote.</summary>
 public sealed record CommittedJob(Job Job, ETag ETag, IReadOnlyList<OutboxRow> Outbox);
@@ -43,15 +43,18 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
 
     public OutboxMarks Marks => marks;
 
-    public static string PartitionKey(string firmId, string owner) => $"{firmId}|{owner}";
+    /// <summary>The owner is a job's id, or <see cref="ItemIds.NoJob"/> for the partition of the firm's items of no job: hence a string.</summary>
+    public static string PartitionKey(FirmId firmId, string owner) => $"{firmId.Value}|{owner}";
+
+    public static string PartitionKey(FirmId firmId, JobId jobId) => PartitionKey(firmId, jobId.Value);
 
     public static string ItemRowKey(string itemId) => $"item|{itemId}";
 
     public static string LinkRowKey(string itemId) => $"link|{itemId}";
 
-    public async Task<Versioned<Job>?> GetAsync(string firmId, string jobId, CancellationToken cancellationToken)
+    public async Task<Versioned<Job>?> GetAsync(FirmId firmId, JobId jobId, CancellationToken cancellationToken)
     {
-        if (!Ids.IsWellFormed(jobId) || jobId.Contains('-')) return null;
+        if (!Ids.IsWellFormed(jobId.Value) || jobId.Value.Contains('-')) return null;
         var row = await Table.GetEntityIfExistsAsync<TableEntity>(PartitionKey(firmId, jobId), JobRow, cancellationToken: cancellationToken);
         return row.HasValue ? new Versioned<Job>(FirmDocuments.Read<Job>(row.Value!), row.Value!.ETag) : null;
     }
@@ -137,16 +140,16 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
 
     // ---- items ----
 
-    public async Task<Versioned<LinkedItem>?> GetItemAsync(string firmId, string itemId, CancellationToken cancellationToken)
+    public async Task<Versioned<LinkedItem>?> GetItemAsync(FirmId firmId, string itemId, CancellationToken cancellationToken)
     {
         if (ItemIds.OwnerOf(itemId) is not { } owner) return null;
         var row = await Table.GetEntityIfExistsAsync<TableEntity>(PartitionKey(firmId, owner), ItemRowKey(itemId), cancellationToken: cancellationToken);
         return row.HasValue ? new Versioned<LinkedItem>(FirmDocuments.Read<LinkedItem>(row.Value!), row.Value!.ETag) : null;
     }
 
-    public static TableEntity ItemEntity(string firmId, LinkedItem item)
+    public static TableEntity ItemEntity(FirmId firmId, LinkedItem item)
     {
-        var entity = FirmDocuments.ToEntity(PartitionKey(firmId, item.JobId ?? ItemIds.NoJob), ItemRowKey(item.Id), item);
+        var entity = FirmDocuments.ToEntity(PartitionKey(firmId, item.JobId?.Value ?? ItemIds.NoJob), ItemRowKey(item.Id), item);
         entity["Type"] = item.Type;
         entity["EntrySeq"] = item.StageEntrySeq;
         entity["Complete"] = item.IsComplete;
@@ -162,7 +165,7 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
     }
 
     /// <summary>A job's linked items: its own (<c>item|</c>) and those linked by hand (<c>link|</c>).</summary>
-    public async Task<List<ItemLink>> ListLinksAsync(string firmId, string jobId, CancellationToken cancellationToken)
+    public async Task<List<ItemLink>> ListLinksAsync(FirmId firmId, JobId jobId, CancellationToken cancellationToken)
     {
         var pk = PartitionKey(firmId, jobId);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and ((RowKey gt {"item|"} and RowKey lt {"item}"}) or (RowKey gt {"link|"} and RowKey lt {"link}"}))");
@@ -174,17 +177,17 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
     }
 
     /// <summary>Items of the whole firm of one type (firm-wide lists such as <c>GET /api/tasks</c>): a range scan over the firm's partitions.</summary>
-    public async Task<List<LinkedItem>> ListFirmItemsAsync(string firmId, string type, CancellationToken cancellationToken)
+    public async Task<List<LinkedItem>> ListFirmItemsAsync(FirmId firmId, string type, CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey gt {firmId + "|"} and PartitionKey lt {firmId + "}"} and RowKey gt {"item|"} and RowKey lt {"item}"} and Type eq {type}");
+            $"PartitionKey gt {firmId.Value + "|"} and PartitionKey lt {firmId.Value + "}"} and RowKey gt {"item|"} and RowKey lt {"item}"} and Type eq {type}");
         var items = new List<LinkedItem>();
         await foreach (var e in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
             items.Add(FirmDocuments.Read<LinkedItem>(e));
         return items;
     }
 
-    public static TableEntity LinkEntity(string firmId, string jobId, LinkedItem item, int entrySeq) =>
+    public static TableEntity LinkEntity(FirmId firmId, JobId jobId, LinkedItem item, int entrySeq) =>
         new(PartitionKey(firmId, jobId), LinkRowKey(item.Id))
         {
             ["Type"] = item.Type, ["EntrySeq"] = entrySeq, ["Complete"] = item.IsComplete,
@@ -193,7 +196,7 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
 
     // ---- history ----
 
-    public async Task<ListPage<HistoryEntry>> HistoryAsync(string firmId, string jobId, int pageSize, string? continuationToken, CancellationToken cancellationToken)
+    public async Task<ListPage<HistoryEntry>> HistoryAsync(FirmId firmId, JobId jobId, int pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey(firmId, jobId)} and RowKey gt {"history|"} and RowKey lt {"history}"}");
         await foreach (var page in Table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken).AsPages(continuationToken, pageSize))
@@ -212,7 +215,7 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
     /// belongs to a concurrent delivery of the same message, which is waited for rather than
     /// duplicated. The claim must outlast one send attempt (the SendGrid timeout).
     /// </remarks>
-    public async Task<string?> ClaimEffectAsync(string firmId, string jobId, string key, TimeSpan claim, TimeProvider time, CancellationToken cancellationToken)
+    public async Task<string?> ClaimEffectAsync(FirmId firmId, JobId jobId, string key, TimeSpan claim, TimeProvider time, CancellationToken cancellationToken)
     {
         var pk = PartitionKey(firmId, jobId);
         var rk = $"effect|{key}";
@@ -247,10 +250,10 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
     }
 
     /// <summary>Gives a claim back when the effect certainly did not happen (the provider refused), so the retry need not wait for it to expire.</summary>
-    public Task ReleaseEffectAsync(string firmId, string jobId, string key, CancellationToken cancellationToken) =>
+    public Task ReleaseEffectAsync(FirmId firmId, JobId jobId, string key, CancellationToken cancellationToken) =>
         Table.DeleteEntityAsync(PartitionKey(firmId, jobId), $"effect|{key}", ETag.All, cancellationToken);
 
-    public Task MarkEffectAsync(string firmId, string jobId, string key, string status, CancellationToken cancellationToken) =>
+    public Task MarkEffectAsync(FirmId firmId, JobId jobId, string key, string status, CancellationToken cancellationToken) =>
         Table.UpsertEntityAsync(new TableEntity(PartitionKey(firmId, jobId), $"effect|{key}") { ["Status"] = status }, TableUpdateMode.Merge, cancellationToken);
 }
 

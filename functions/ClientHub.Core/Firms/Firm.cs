@@ -1,6 +1,6 @@
 namespace ClientHub.Core.Firms;
 
-public sealed record Firm(string Id, string Name, string TimeZone, string OwnerId, DateTimeOffset CreatedAt);
+public sealed record Firm(FirmId Id, string Name, string TimeZone, string OwnerId, DateTimeOffset CreatedAt);
 
 public enum StaffRole { Staff = 0, Admin = 1, Owner = 2 }
 

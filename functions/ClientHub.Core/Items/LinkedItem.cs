@@ -20,13 +20,13 @@ public abstract record LinkedItem
 {
     public required string Id { get; init; }
     public required string AccountId { get; init; }
-    public string? JobId { get; init; }
+    public JobId? JobId { get; init; }
 
     /// <summary>The stage entry of the job the item was linked in; only the current entry counts for automove.</summary>
     public int StageEntrySeq { get; init; }
 
     /// <summary>Other jobs this item was linked to by hand (their link rows mirror its completion).</summary>
-    public IReadOnlyList<string> LinkedJobIds { get; init; } = [];
+    public IReadOnlyList<JobId> LinkedJobIds { get; init; } = [];
 
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
@@ -54,13 +54,13 @@ public static class ItemIds
     public const string NoJob = "f";
 
     /// <summary>The id an automation's item gets: the same for every delivery of the same automation run.</summary>
-    public static string ForAutomation(string jobId, int entrySeq, string automationId)
+    public static string ForAutomation(JobId jobId, int entrySeq, string automationId)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{jobId}:{entrySeq}:{automationId}"));
-        return $"{jobId}-{Convert.ToHexString(hash, 0, 8).ToLowerInvariant()}";
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{jobId.Value}:{entrySeq}:{automationId}"));
+        return $"{jobId.Value}-{Convert.ToHexString(hash, 0, 8).ToLowerInvariant()}";
     }
 
-    public static string New(string? jobId) => $"{jobId ?? NoJob}-{Ids.New()}";
+    public static string New(JobId? jobId) => $"{jobId?.Value ?? NoJob}-{Ids.New()}";
 
     /// <summary>The owner part (job id or <see cref="NoJob"/>), or null for a malformed id.</summary>
     public static string? OwnerOf(string? itemId)

@@ -15,8 +15,8 @@ public sealed record ClientFacingSetting(string? StatusId, string? Description, 
 /// </summary>
 public sealed record Job
 {
-    public required string Id { get; init; }
-    public required string FirmId { get; init; }
+    public required JobId Id { get; init; }
+    public required FirmId FirmId { get; init; }
     public required string Name { get; init; }
     public required string AccountId { get; init; }
 

@@ -28,10 +28,10 @@ public sealed record Transition(Job Job, IReadOnlyList<JobEffect> Effects, IRead
 }
 
 /// <summary>Why a requested transition cannot happen. Carries what the caller needs to answer (409/400).</summary>
-public sealed class StageTransitionRejected(string jobId, string? fromStageId, string? toStageId, string reason)
+public sealed class StageTransitionRejected(JobId jobId, string? fromStageId, string? toStageId, string reason)
     : Exception($"Job {jobId} cannot move from {fromStageId ?? "-"} to {toStageId ?? "-"}: {reason}")
 {
-    public string JobId { get; } = jobId;
+    public JobId JobId { get; } = jobId;
     public string? FromStageId { get; } = fromStageId;
     public string? ToStageId { get; } = toStageId;
     public string Reason { get; } = reason;

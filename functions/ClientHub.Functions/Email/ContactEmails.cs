@@ -30,7 +30,7 @@ public sealed class ContactEmails(JobStore store, FirmDocuments documents, IEmai
     public async Task<List<string>> SendAsync(Job job, Account account, string subject, string body, string effectKey, string? itemId, string purpose,
         CancellationToken cancellationToken)
     {
-        var firm = (await documents.GetAsync<Firm>(job.FirmId, DocumentKinds.Firm, job.FirmId, cancellationToken))?.Value;
+        var firm = (await documents.GetAsync<Firm>(job.FirmId, DocumentKinds.Firm, job.FirmId.Value, cancellationToken))?.Value;
         var contacts = (await documents.ListContactsAsync(job.FirmId, account.Id, cancellationToken)).Where(c => c.Notify).OrderBy(c => c.Id).ToList();
         var outcomes = new List<string>();
         foreach (var contact in contacts)

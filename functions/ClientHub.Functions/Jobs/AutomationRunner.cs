@@ -5,6 +5,7 @@ using ClientHub.Core.Items;
 using ClientHub.Core.Jobs;
 using ClientHub.Core.Pipelines;
 using ClientHub.Core.Templates;
+using ClientHub.Core;
 using ClientHub.Functions.Email;
 using ClientHub.Storage;
 
@@ -110,11 +111,11 @@ public sealed class AutomationRunner(FirmDocuments documents, ContactEmails emai
     };
 
 
-    private async Task<T> TemplateAsync<T>(string firmId, string templateId, CancellationToken cancellationToken) where T : Template =>
+    private async Task<T> TemplateAsync<T>(FirmId firmId, string templateId, CancellationToken cancellationToken) where T : Template =>
         (await documents.GetAsync<Template>(firmId, DocumentKinds.Template, templateId, cancellationToken))?.Value as T
         ?? throw new InvalidOperationException($"Template {templateId} is missing or of the wrong kind.");
 
-    private async Task<Account?> UpdateAccountAsync(string firmId, string accountId, Func<Account, Account> change, CancellationToken cancellationToken)
+    private async Task<Account?> UpdateAccountAsync(FirmId firmId, string accountId, Func<Account, Account> change, CancellationToken cancellationToken)
     {
         while (true)
         {

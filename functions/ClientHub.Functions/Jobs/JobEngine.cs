@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using ClientHub.Core;
 using ClientHub.Core.Clients;
 using ClientHub.Core.Items;
 using ClientHub.Core.Jobs;
@@ -48,7 +49,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     /// Decides and commits a transition of an existing job. <paramref name="decide"/> returns null
     /// when there is nothing to write. Returns null when the job does not exist (or is another firm's).
     /// </summary>
-    public async Task<(Versioned<Job> Job, JobWrite? Write)?> TransitionAsync(string firmId, string jobId, ETag? ifMatch,
+    public async Task<(Versioned<Job> Job, JobWrite? Write)?> TransitionAsync(FirmId firmId, JobId jobId, ETag? ifMatch,
         Func<JobContext, Task<JobWrite?>> decide, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
@@ -73,7 +74,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
         }
     }
 
-    public Task<(Versioned<Job> Job, JobWrite? Write)?> TransitionAsync(string firmId, string jobId, ETag? ifMatch,
+    public Task<(Versioned<Job> Job, JobWrite? Write)?> TransitionAsync(FirmId firmId, JobId jobId, ETag? ifMatch,
         Func<JobContext, JobWrite?> decide, CancellationToken cancellationToken) =>
         TransitionAsync(firmId, jobId, ifMatch, c => Task.FromResult(decide(c)), cancellationToken);
 
@@ -93,7 +94,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     /// of the current entry may automove the job; reopening one makes it pending again.
     /// Returns null when no item of type <typeparamref name="T"/> has this id; throws <see cref="ItemChangeRejected"/> for an illegal change.
     /// </summary>
-    public async Task<LinkedItem?> ChangeItemAsync<T>(string firmId, string itemId, Func<T, LinkedItem> change, Actor by, CancellationToken cancellationToken)
+    public async Task<LinkedItem?> ChangeItemAsync<T>(FirmId firmId, string itemId, Func<T, LinkedItem> change, Actor by, CancellationToken cancellationToken)
         where T : LinkedItem
     {
         if (ItemIds.OwnerOf(itemId) is not { } owner) return null;
@@ -128,7 +129,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
         else
         {
             // Decided inside the job's transition, so that item and job are re-read together after a conflict.
-            var result = await TransitionAsync(firmId, owner, null, async c =>
+            var result = await TransitionAsync(firmId, new JobId(owner), null, async c =>
             {
                 await PrepareAsync();
                 return changed is { } prepared
@@ -148,15 +149,15 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     /// Stores an item made by hand: one of a job joins the job's current entry in the same
     /// transaction (and counts for its automove); one without a job goes to the firm's partition.
     /// </summary>
-    public async Task<T> CreateItemAsync<T>(string firmId, T item, CancellationToken cancellationToken) where T : LinkedItem
+    public async Task<T> CreateItemAsync<T>(FirmId firmId, T item, CancellationToken cancellationToken) where T : LinkedItem
     {
-        if (item.JobId is null)
+        if (item.JobId is not { } jobId)
         {
             await store.Table.AddEntityAsync(JobStore.ItemEntity(firmId, item), cancellationToken);
             return item;
         }
         var created = item;
-        await TransitionAsync(firmId, item.JobId, null, c =>
+        await TransitionAsync(firmId, jobId, null, c =>
         {
             created = item with { StageEntrySeq = c.Job.EntrySeq };
             return JobWrite.Of(JobMachine.ItemLinked(c.Job, c.Job.EntrySeq, created.IsComplete || !created.RequiresAction, Now),
@@ -166,7 +167,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     }
 
     /// <summary>Links an item of another partition to a job by hand; it counts for automove in the current entry.</summary>
-    public async Task<(Versioned<Job> Job, JobWrite? Write)?> LinkItemAsync(string firmId, string jobId, LinkedItem item, CancellationToken cancellationToken)
+    public async Task<(Versioned<Job> Job, JobWrite? Write)?> LinkItemAsync(FirmId firmId, JobId jobId, LinkedItem item, CancellationToken cancellationToken)
     {
         if (!item.LinkedJobIds.Contains(jobId))
             await ChangeItemAsync<LinkedItem>(firmId, item.Id, i => i with { LinkedJobIds = [.. i.LinkedJobIds, jobId] }, Actor.System, cancellationToken);
@@ -181,7 +182,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
         }, cancellationToken);
     }
 
-    private async Task MirrorLinkAsync(string firmId, string jobId, LinkedItem item, Actor by, CancellationToken cancellationToken)
+    private async Task MirrorLinkAsync(FirmId firmId, JobId jobId, LinkedItem item, Actor by, CancellationToken cancellationToken)
     {
         var link = await store.Table.GetEntityIfExistsAsync<TableEntity>(JobStore.PartitionKey(firmId, jobId), JobStore.LinkRowKey(item.Id), cancellationToken: cancellationToken);
         if (!link.HasValue) return;

@@ -29,7 +29,7 @@ public sealed class OutboxDispatcher(JobStore store, JobCards cards, DurableTime
         {
             // A left-behind snapshot may be older than the job: the sweeper projects the row as it is now.
             var job = fromSweeper
-                ? (await store.GetAsync(card.Key.Split('|')[0], card.Key.Split('|')[1], cancellationToken))?.Value
+                ? (await store.GetAsync(new FirmId(card.Key.Split('|')[0]), new JobId(card.Key.Split('|')[1]), cancellationToken))?.Value
                 : JsonSerializer.Deserialize<Job>(card.Last().Payload, ClientHubJson.Stored);
             if (job is not null) await cards.ProjectAsync(job, cancellationToken);
         }

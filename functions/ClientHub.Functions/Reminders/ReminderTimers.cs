@@ -1,3 +1,4 @@
+using ClientHub.Core;
 using ClientHub.Core.Clients;
 using ClientHub.Core.Items;
 using ClientHub.Core.Jobs;
@@ -63,5 +64,5 @@ public sealed class ReminderTimers(DurableTimers timers, JobStore store, FirmDoc
 internal static partial class ReminderLog
 {
     [LoggerMessage(6000, LogLevel.Warning, "Reminder for item {ItemId} of job {JobId} (firm {FirmId}) failed; it is retried on the next scan")]
-    public static partial void Failed(ILogger logger, Exception exception, string firmId, string jobId, string itemId);
+    public static partial void Failed(ILogger logger, Exception exception, FirmId firmId, JobId jobId, string itemId);
 }

@@ -17,7 +17,7 @@ public sealed class JobMachineTests
 
     private static Pipeline Pipeline(params Stage[] stages) => new("p", "Pipeline", stages);
 
-    private static Job Draft() => new() { Id = "job", FirmId = "firm", Name = "Job", AccountId = "acc", PipelineId = "p", StageId = "" };
+    private static Job Draft() => new() { Id = new JobId("job"), FirmId = new FirmId("firm"), Name = "Job", AccountId = "acc", PipelineId = "p", StageId = "" };
 
     private static Transition Add(Pipeline pipeline, string? stageId = null) =>
         JobMachine.Add(Draft(), pipeline, stageId, null, Actor.Staff("s"), Client, Now);

@@ -48,6 +48,19 @@ public sealed class HttpHygieneTests(ClientHubHost host) : IClassFixture<ClientH
     }
 
     [Fact]
+    public async Task The_OpenAPI_document_shows_typed_job_ids_as_the_strings_they_are_on_the_wire()
+    {
+        var document = await host.Anonymous().GetAsync("/openapi/v1.json").ExpectAsync(200);
+        var schemas = document["components"]!["schemas"]!.AsObject();
+        var task = schemas["LinkedItemTaskItem"]!["properties"]!;
+
+        Assert.DoesNotContain(schemas, s => s.Key is "JobId" or "FirmId");
+        Assert.Equal("""["null","string"]""", task["jobId"]!["type"]!.ToJsonString());
+        Assert.Equal("string", task["linkedJobIds"]!["items"]!["type"]!.GetValue<string>());
+        Assert.Equal("""["null","string"]""", schemas["EmailLogEntry"]!["properties"]!["jobId"]!["type"]!.ToJsonString());
+    }
+
+    [Fact]
     public async Task Another_firms_job_and_items_are_not_found()
     {
         var a = await host.CreateFirmAsync();

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using ClientHub.Core;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -52,12 +53,12 @@ public class ClientHubHost : WebApplicationFactory<Program>
         var body = await response.ReadJsonAsync();
         Assert.True(response.IsSuccessStatusCode, $"firm creation failed: {(int)response.StatusCode} {body}");
         var apiKey = body["apiKey"]!.GetValue<string>();
-        return new TestFirm(body["id"]!.GetValue<string>(), body["ownerId"]!.GetValue<string>(), apiKey, WithToken(apiKey));
+        return new TestFirm(new FirmId(body["id"]!.GetValue<string>()), body["ownerId"]!.GetValue<string>(), apiKey, WithToken(apiKey));
     }
 }
 
 /// <param name="Owner">A client authenticated as the firm's owner.</param>
-public sealed record TestFirm(string Id, string OwnerId, string ApiKey, HttpClient Owner);
+public sealed record TestFirm(FirmId Id, string OwnerId, string ApiKey, HttpClient Owner);
 
 public static class HttpJson
 {

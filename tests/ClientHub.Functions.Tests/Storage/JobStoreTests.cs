@@ -1,5 +1,7 @@
+using System.Text.Json.Nodes;
 using Azure;
 using Azure.Data.Tables;
+using ClientHub.Core;
 using ClientHub.Core.Jobs;
 using ClientHub.Functions.Tests.Infrastructure;
 using ClientHub.Storage;
@@ -8,6 +10,7 @@ namespace ClientHub.Functions.Tests.Storage;
 
 public sealed class JobStoreTests : IAsyncLifetime
 {
+    private static readonly FirmId Firm = new("firm");
     private readonly StorageNames _names = new("s" + Guid.NewGuid().ToString("N")[..12]);
     private readonly TableServiceClient _tables = new(ClientHubHost.StorageConnectionString);
     private JobStore _store = null!;
@@ -36,7 +39,7 @@ public sealed class JobStoreTests : IAsyncLifetime
 
     private static Job NewJob() => new()
     {
-        Id = Core.Ids.New(), FirmId = "firm", Name = "Job", AccountId = "acc", PipelineId = "p", StageId = "a", EntrySeq = 1,
+        Id = new JobId(Ids.New()), FirmId = Firm, Name = "Job", AccountId = "acc", PipelineId = "p", StageId = "a", EntrySeq = 1,
         Automation = AutomationState.Running,
     };
 
@@ -65,10 +68,10 @@ public sealed class JobStoreTests : IAsyncLifetime
                 [new HistoryEntry(DateTimeOffset.UtcNow, HistoryKinds.Updated, "a", "a", Actor.System, null)]), added.ETag, added.Job, [], DateTimeOffset.UtcNow, default));
 
         Assert.Equal(412, stale.Status);
-        var job = await _store.GetAsync("firm", added.Job.Id, default);
+        var job = await _store.GetAsync(Firm, added.Job.Id, default);
         Assert.Equal("First", job!.Value.Name);
         Assert.Equal(first.ETag, job.ETag);
-        var history = await _store.HistoryAsync("firm", added.Job.Id, 100, null, default);
+        var history = await _store.HistoryAsync(Firm, added.Job.Id, 100, null, default);
         Assert.Empty(history.Items);
     }
 
@@ -87,9 +90,24 @@ public sealed class JobStoreTests : IAsyncLifetime
         var added = await _store.CommitAsync(new Transition(NewJob(), [new RunAutomation(1, 0, "x")], []), null, null, [], DateTimeOffset.UtcNow, default);
 
         var mark = Assert.Single(await MarksAsync(_store.Marks));
-        Assert.Equal(JobStore.PartitionKey("firm", added.Job.Id), mark.PartitionKey);
+        Assert.Equal(JobStore.PartitionKey(Firm, added.Job.Id), mark.PartitionKey);
         var outbox = await _store.OutboxAsync(mark.PartitionKey, default);
         Assert.Equal(added.Outbox.Select(o => o.RowKey), outbox.Select(o => o.Row.RowKey));
+    }
+
+    [Fact]
+    public async Task Typed_ids_are_stored_as_the_plain_strings_and_keys_they_always_were()
+    {
+        var added = await _store.CommitAsync(new Transition(NewJob(), [new RunAutomation(1, 0, "x")], []), null, null, [], DateTimeOffset.UtcNow, default);
+        var jobId = added.Job.Id.Value;
+
+        var row = (await _store.Table.GetEntityAsync<TableEntity>($"firm|{jobId}", "job")).Value;
+        var stored = JsonNode.Parse(row.GetString("D0"))!;
+        Assert.Equal(jobId, stored["id"]!.GetValue<string>());
+        Assert.Equal("firm", stored["firmId"]!.GetValue<string>());
+        var message = JsonNode.Parse(added.Outbox.Single(o => o.Kind == OutboxKinds.Automation).Payload)!;
+        Assert.Equal(jobId, message["jobId"]!.GetValue<string>());
+        Assert.Equal("firm", message["firmId"]!.GetValue<string>());
     }
 
     [Fact]

@@ -30,7 +30,7 @@ internal sealed class AccessKeyAuthenticationHandler(
         var grant = await keys.ValidateAsync(token, Context.RequestAborted);
         if (grant is null) return AuthenticateResult.Fail("Invalid, revoked or expired credential.");
 
-        var claims = new List<Claim> { new(ClaimNames.Firm, grant.FirmId) };
+        var claims = new List<Claim> { new(ClaimNames.Firm, grant.FirmId.Value) };
         if (grant.Kind == AccessKeyKind.Staff)
         {
             var staff = await documents.GetAsync<StaffMember>(grant.FirmId, DocumentKinds.Staff, grant.StaffId!, Context.RequestAborted);

@@ -1,30 +1,31 @@
 using System.Security.Claims;
+using ClientHub.Core;
 using ClientHub.Core.Firms;
 
 namespace ClientHub.Functions.Http.Auth;
 
 /// <summary>A firm's staff member calling with an API key. Bound from the authenticated principal.</summary>
-public sealed record StaffCaller(string FirmId, string StaffId, StaffRole Role)
+public sealed record StaffCaller(FirmId FirmId, string StaffId, StaffRole Role)
 {
     public static ValueTask<StaffCaller?> BindAsync(HttpContext context) =>
         ValueTask.FromResult(From(context.User));
 
     public static StaffCaller? From(ClaimsPrincipal user) =>
         user.FindFirstValue(ClaimNames.Kind) == ClaimNames.StaffKind
-            ? new StaffCaller(user.FindFirstValue(ClaimNames.Firm)!, user.FindFirstValue(ClaimNames.Staff)!,
+            ? new StaffCaller(new FirmId(user.FindFirstValue(ClaimNames.Firm)!), user.FindFirstValue(ClaimNames.Staff)!,
                 Enum.Parse<StaffRole>(user.FindFirstValue(ClaimNames.Role)!))
             : null;
 }
 
 /// <summary>A client contact calling with a portal token; sees only its own account's client-visible items.</summary>
-public sealed record PortalCaller(string FirmId, string AccountId, string ContactId)
+public sealed record PortalCaller(FirmId FirmId, string AccountId, string ContactId)
 {
     public static ValueTask<PortalCaller?> BindAsync(HttpContext context) =>
         ValueTask.FromResult(From(context.User));
 
     public static PortalCaller? From(ClaimsPrincipal user) =>
         user.FindFirstValue(ClaimNames.Kind) == ClaimNames.PortalKind
-            ? new PortalCaller(user.FindFirstValue(ClaimNames.Firm)!, user.FindFirstValue(ClaimNames.Account)!, user.FindFirstValue(ClaimNames.Contact)!)
+            ? new PortalCaller(new FirmId(user.FindFirstValue(ClaimNames.Firm)!), user.FindFirstValue(ClaimNames.Account)!, user.FindFirstValue(ClaimNames.Contact)!)
             : null;
 }
 

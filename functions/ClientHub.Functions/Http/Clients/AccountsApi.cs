@@ -105,7 +105,7 @@ public static class AccountsApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<Account>, NotFound, ValidationProblem>> ReplaceAsync(FirmDocuments documents, string firmId, Account account,
+    private static async Task<Results<Ok<Account>, NotFound, ValidationProblem>> ReplaceAsync(FirmDocuments documents, FirmId firmId, Account account,
         ETag ifMatch, HttpResponse response, CancellationToken cancellationToken)
     {
         try
@@ -120,7 +120,7 @@ public static class AccountsApi
     }
 
     /// <summary>The firm's spelling of each named tag, without duplicates; unknown names are validation errors.</summary>
-    private static async Task<IReadOnlyList<string>> ResolveTagsAsync(FirmDocuments documents, string firmId, IReadOnlyList<string> names,
+    private static async Task<IReadOnlyList<string>> ResolveTagsAsync(FirmDocuments documents, FirmId firmId, IReadOnlyList<string> names,
         string field, ValidationErrors errors, CancellationToken cancellationToken)
     {
         if (names.Count == 0) return [];

@@ -36,7 +36,7 @@ public static class TagsApi
         {
             result = await documents.Table.SubmitTransactionAsync(
             [
-                new(TableTransactionActionType.Add, FirmDocuments.ToEntity(caller.FirmId, FirmDocuments.RowKey(DocumentKinds.Tag, tag.Id), tag)),
+                new(TableTransactionActionType.Add, FirmDocuments.ToEntity(caller.FirmId.Value, FirmDocuments.RowKey(DocumentKinds.Tag, tag.Id), tag)),
                 new(TableTransactionActionType.Add, TagNames.IndexRow(caller.FirmId, tag.Name, tag.Id)),
             ], cancellationToken);
         }
@@ -57,8 +57,8 @@ public static class TagsApi
         {
             await documents.Table.SubmitTransactionAsync(
             [
-                new(TableTransactionActionType.Delete, new TableEntity(caller.FirmId, FirmDocuments.RowKey(DocumentKinds.Tag, tag.Value.Id)), ETag.All),
-                new(TableTransactionActionType.Delete, new TableEntity(caller.FirmId, TagNames.RowKey(tag.Value.Name)), ETag.All),
+                new(TableTransactionActionType.Delete, new TableEntity(caller.FirmId.Value, FirmDocuments.RowKey(DocumentKinds.Tag, tag.Value.Id)), ETag.All),
+                new(TableTransactionActionType.Delete, new TableEntity(caller.FirmId.Value, TagNames.RowKey(tag.Value.Name)), ETag.All),
             ], cancellationToken);
         }
         catch (TableTransactionFailedException e) when (e.Status == 404)
@@ -78,5 +78,5 @@ public static class TagNames
     public static string RowKey(string name) =>
         FirmDocuments.RowKey(DocumentKinds.TagName, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name.Trim().ToLowerInvariant()))));
 
-    public static TableEntity IndexRow(string firmId, string name, string tagId) => new(firmId, RowKey(name)) { ["TagId"] = tagId };
+    public static TableEntity IndexRow(FirmId firmId, string name, string tagId) => new(firmId.Value, RowKey(name)) { ["TagId"] = tagId };
 }

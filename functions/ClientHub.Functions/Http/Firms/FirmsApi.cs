@@ -36,16 +36,16 @@ public static class FirmsApi
         else errors.Required("owner.name", request.Owner.Name).Email("owner.email", request.Owner.Email);
         if (errors.Any) return errors.ToResult();
 
-        var firm = new Firm(Ids.New(), request.Name.Trim(), request.TimeZone, Ids.New(), time.GetUtcNow());
+        var firm = new Firm(new FirmId(Ids.New()), request.Name.Trim(), request.TimeZone, Ids.New(), time.GetUtcNow());
         var owner = new StaffMember(firm.OwnerId, request.Owner!.Name.Trim(), request.Owner.Email.Trim(), StaffRole.Owner);
         await documents.Table.SubmitTransactionAsync(
         [
-            new(TableTransactionActionType.Add, FirmDocuments.ToEntity(firm.Id, FirmDocuments.RowKey(DocumentKinds.Firm, firm.Id), firm)),
-            new(TableTransactionActionType.Add, FirmDocuments.ToEntity(firm.Id, FirmDocuments.RowKey(DocumentKinds.Staff, owner.Id), owner)),
+            new(TableTransactionActionType.Add, FirmDocuments.ToEntity(firm.Id.Value, FirmDocuments.RowKey(DocumentKinds.Firm, firm.Id.Value), firm)),
+            new(TableTransactionActionType.Add, FirmDocuments.ToEntity(firm.Id.Value, FirmDocuments.RowKey(DocumentKinds.Staff, owner.Id), owner)),
             new(TableTransactionActionType.Add, StaffEmails.IndexRow(firm.Id, owner.Email, owner.Id)),
         ], cancellationToken);
         var (_, apiKey) = await keys.CreateStaffKeyAsync(firm.Id, owner.Id, cancellationToken);
-        return TypedResults.Created($"/api/firms/{firm.Id}", new CreatedFirm(firm.Id, firm.Name, firm.TimeZone, owner.Id, apiKey));
+        return TypedResults.Created($"/api/firms/{firm.Id}", new CreatedFirm(firm.Id.Value, firm.Name, firm.TimeZone, owner.Id, apiKey));
     }
 
     private static bool IsBootstrapToken(HttpRequest http, string expected)
@@ -62,5 +62,5 @@ public static class StaffEmails
 {
     public static string RowKey(string email) => FirmDocuments.RowKey(DocumentKinds.StaffEmail, Uri.EscapeDataString(email.Trim().ToLowerInvariant()));
 
-    public static TableEntity IndexRow(string firmId, string email, string staffId) => new(firmId, RowKey(email)) { ["StaffId"] = staffId };
+    public static TableEntity IndexRow(FirmId firmId, string email, string staffId) => new(firmId.Value, RowKey(email)) { ["StaffId"] = staffId };
 }

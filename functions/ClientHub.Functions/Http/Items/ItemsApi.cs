@@ -71,7 +71,7 @@ public static class ItemsApi
     private static async Task<Ok<ListResponse<LinkedItem>>> ListAsync<T>(StaffCaller caller, JobStore store, string type, string? jobId, CancellationToken cancellationToken) where T : LinkedItem
     {
         var items = await store.ListFirmItemsAsync(caller.FirmId, type, cancellationToken);
-        return TypedResults.Ok(new ListResponse<LinkedItem>(items.OfType<T>().Where(i => jobId is null || i.JobId == jobId).ToList<LinkedItem>(), null));
+        return TypedResults.Ok(new ListResponse<LinkedItem>(items.OfType<T>().Where(i => jobId is null || i.JobId?.Value == jobId).ToList<LinkedItem>(), null));
     }
 
     private static async Task<Ok<ListResponse<LinkedItem>>> ListTasksAsync(StaffCaller caller, JobStore store, string? assigneeId, TaskStatus? status,
@@ -81,7 +81,7 @@ public static class ItemsApi
             .Where(t => assigneeId is null || t.AssigneeId == assigneeId)
             .Where(t => status is null || t.Status == status)
             .Where(t => dueBefore is null || t.DueDate < dueBefore)
-            .Where(t => jobId is null || t.JobId == jobId)
+            .Where(t => jobId is null || t.JobId?.Value == jobId)
             .Where(t => q is null || t.Title.Contains(q, StringComparison.OrdinalIgnoreCase))
             .ToList();
         return TypedResults.Ok(new ListResponse<LinkedItem>(items, null));
@@ -94,12 +94,13 @@ public static class ItemsApi
         var errors = new ValidationErrors().Required("title", request.Title).MaxLength("description", request.Description, Limits.Description);
         if (request.AssigneeId is not null && await documents.GetAsync<Core.Firms.StaffMember>(caller.FirmId, DocumentKinds.Staff, request.AssigneeId, cancellationToken) is null)
             errors.Add("assigneeId", "No such staff member.");
-        var accountId = await OwnerAccountAsync(request.JobId, request.AccountId, caller, store, documents, errors, cancellationToken);
+        JobId? jobId = request.JobId is null ? null : new JobId(request.JobId);
+        var accountId = await OwnerAccountAsync(jobId, request.AccountId, caller, store, documents, errors, cancellationToken);
         if (errors.Any) return errors.ToResult();
 
         var created = await engine.CreateItemAsync(caller.FirmId, new TaskItem
         {
-            Id = ItemIds.New(request.JobId), AccountId = accountId!, JobId = request.JobId, Title = request.Title.Trim(), Description = request.Description,
+            Id = ItemIds.New(jobId), AccountId = accountId!, JobId = jobId, Title = request.Title.Trim(), Description = request.Description,
             AssigneeId = request.AssigneeId, DueDate = request.DueDate, Status = request.Status ?? TaskStatus.Todo, CreatedAt = engine.Now, UpdatedAt = engine.Now,
         }, cancellationToken);
         return TypedResults.Created<LinkedItem>($"/api/tasks/{created.Id}", created);
@@ -113,12 +114,13 @@ public static class ItemsApi
         if (request.Items is not { Count: > 0 }) errors.Add("items", "At least one item is required.");
         foreach (var (item, n) in (request.Items ?? []).Select((item, n) => (item, n)))
             errors.Required($"items[{n}].title", item?.Title).MaxLength($"items[{n}].description", item?.Description, Limits.Description);
-        var accountId = await OwnerAccountAsync(request.JobId, request.AccountId, caller, store, documents, errors, cancellationToken);
+        JobId? jobId = request.JobId is null ? null : new JobId(request.JobId);
+        var accountId = await OwnerAccountAsync(jobId, request.AccountId, caller, store, documents, errors, cancellationToken);
         if (errors.Any) return errors.ToResult();
 
         var created = await engine.CreateItemAsync(caller.FirmId, new RequestItem
         {
-            Id = ItemIds.New(request.JobId), AccountId = accountId!, JobId = request.JobId, Title = request.Title.Trim(), Description = request.Description,
+            Id = ItemIds.New(jobId), AccountId = accountId!, JobId = jobId, Title = request.Title.Trim(), Description = request.Description,
             Items = request.Items!.Select((i, n) => new RequestEntry($"i{n + 1}", i.Title.Trim(), i.Description, TaskStatus.Todo, [], [])).ToList(),
             CreatedAt = engine.Now, UpdatedAt = engine.Now,
         }, cancellationToken);
@@ -126,12 +128,12 @@ public static class ItemsApi
     }
 
     /// <summary>The account an item created by hand belongs to: its job's, or the one named when there is no job.</summary>
-    private static async Task<string?> OwnerAccountAsync(string? jobId, string? accountId, StaffCaller caller, JobStore store, FirmDocuments documents,
+    private static async Task<string?> OwnerAccountAsync(JobId? jobId, string? accountId, StaffCaller caller, JobStore store, FirmDocuments documents,
         ValidationErrors errors, CancellationToken cancellationToken)
     {
-        if (jobId is not null)
+        if (jobId is { } id)
         {
-            var job = await store.GetAsync(caller.FirmId, jobId, cancellationToken);
+            var job = await store.GetAsync(caller.FirmId, id, cancellationToken);
             if (job is null) errors.Add("jobId", "No such job.");
             return job?.Value.AccountId;
         }

@@ -1,6 +1,7 @@
 using ClientHub.Core.Clients;
 using ClientHub.Core.Jobs;
 using ClientHub.Core.Pipelines;
+using ClientHub.Core;
 using ClientHub.Storage;
 
 namespace ClientHub.Functions.Http.Jobs;
@@ -20,7 +21,7 @@ public sealed record MoveResponse(JobResponse Job, IReadOnlyList<ItemView> Unfin
 /// <summary>Names that a job row refers to by id (stage, client-facing status), loaded once per request.</summary>
 public sealed record JobNames(IReadOnlyDictionary<string, Pipeline> Pipelines, IReadOnlyDictionary<string, ClientFacingStatus> Statuses)
 {
-    public static async Task<JobNames> LoadAsync(FirmDocuments documents, string firmId, CancellationToken cancellationToken)
+    public static async Task<JobNames> LoadAsync(FirmDocuments documents, FirmId firmId, CancellationToken cancellationToken)
     {
         var pipelines = documents.ListAllAsync<Pipeline>(firmId, DocumentKinds.Pipeline, cancellationToken);
         var statuses = documents.ListAllAsync<ClientFacingStatus>(firmId, DocumentKinds.Status, cancellationToken);
@@ -37,7 +38,7 @@ public sealed record JobNames(IReadOnlyDictionary<string, Pipeline> Pipelines, I
             clientFacing = new ClientFacingStatusView(setting.StatusId, status?.Name, setting.Description ?? status?.Description, setting.Visible);
         }
         var state = job.Automation switch { AutomationState.Running => "running", AutomationState.Failed => "failed", _ => "idle" };
-        return new JobResponse(job.Id, job.Name, job.AccountId, job.AccountName, job.PipelineId, job.StageId, stage?.Name, job.EntrySeq, job.Status,
+        return new JobResponse(job.Id.Value, job.Name, job.AccountId, job.AccountName, job.PipelineId, job.StageId, stage?.Name, job.EntrySeq, job.Status,
             job.AssigneeIds, job.Priority, job.StartDate, job.DueDate, clientFacing, job.PendingItems, new AutomationView(state, job.AutomationError),
             job.CreatedAt, job.UpdatedAt);
     }

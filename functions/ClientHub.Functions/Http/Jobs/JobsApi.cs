@@ -113,7 +113,7 @@ public static class JobsApi
 
         Job NewJob(Account account) => new()
         {
-            Id = Ids.New(),
+            Id = new JobId(Ids.New()),
             FirmId = caller.FirmId,
             Name = request.Name ?? (template is not null ? JobName(template.JobName, account, now) : $"{pipeline!.Value.Name} - {account.Name}"),
             AccountId = account.Id,
@@ -138,7 +138,7 @@ public static class JobsApi
     private static async Task<Results<Ok<JobResponse>, NotFound>> GetAsync(string id, StaffCaller caller, JobStore store, FirmDocuments documents,
         HttpResponse response, CancellationToken cancellationToken)
     {
-        var job = await store.GetAsync(caller.FirmId, id, cancellationToken);
+        var job = await store.GetAsync(caller.FirmId, new JobId(id), cancellationToken);
         if (job is null) return TypedResults.NotFound();
         response.SetETag(job.ETag);
         return TypedResults.Ok((await JobNames.LoadAsync(documents, caller.FirmId, cancellationToken)).View(job.Value));
@@ -173,7 +173,7 @@ public static class JobsApi
             if (await documents.GetAsync<Core.Firms.StaffMember>(caller.FirmId, DocumentKinds.Staff, staffId, cancellationToken) is null)
                 errors.Add("assigneeIds", $"No such staff member: {staffId}.");
         if (errors.Any) return errors.ToResult();
-        var result = await engine.TransitionAsync(caller.FirmId, id, http.IfMatch(), c => JobWrite.Of(new Transition(c.Job with
+        var result = await engine.TransitionAsync(caller.FirmId, new JobId(id), http.IfMatch(), c => JobWrite.Of(new Transition(c.Job with
         {
             Name = request.Name?.Trim() ?? c.Job.Name,
             AssigneeIds = request.AssigneeIds ?? c.Job.AssigneeIds,
@@ -190,9 +190,10 @@ public static class JobsApi
     private static async Task<Results<Ok<MoveResponse>, NotFound, ValidationProblem>> MoveAsync(string id, MoveJobRequest request, StaffCaller caller,
         JobEngine engine, JobStore store, FirmDocuments documents, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
     {
+        var jobId = new JobId(id);
         int? leftEntry = null;
         var invalidStage = false;
-        var result = await engine.TransitionAsync(caller.FirmId, id, http.IfMatch(), c =>
+        var result = await engine.TransitionAsync(caller.FirmId, jobId, http.IfMatch(), c =>
         {
             invalidStage = c.Pipeline.Find(request.StageId ?? "") is null;
             if (invalidStage) return null;
@@ -201,7 +202,7 @@ public static class JobsApi
         }, cancellationToken);
         if (result is not { } done) return TypedResults.NotFound();
         if (invalidStage) return new ValidationErrors().Add("stageId", "The stage is not part of the job's pipeline.").ToResult();
-        var unfinished = (await store.ListLinksAsync(caller.FirmId, id, cancellationToken))
+        var unfinished = (await store.ListLinksAsync(caller.FirmId, jobId, cancellationToken))
             .Where(l => l.EntrySeq == leftEntry && l.RequiresAction && !l.Complete).Select(JobNames.View).ToList();
         response.SetETag(done.Job.ETag);
         return TypedResults.Ok(new MoveResponse((await JobNames.LoadAsync(documents, caller.FirmId, cancellationToken)).View(done.Job.Value), unfinished));
@@ -210,7 +211,7 @@ public static class JobsApi
     private static async Task<Results<Ok<JobResponse>, NotFound>> SimpleTransitionAsync(string id, StaffCaller caller, JobEngine engine, FirmDocuments documents,
         HttpResponse response, Func<JobContext, Transition> transition, CancellationToken cancellationToken)
     {
-        var result = await engine.TransitionAsync(caller.FirmId, id, null, c => JobWrite.Of(transition(c)), cancellationToken);
+        var result = await engine.TransitionAsync(caller.FirmId, new JobId(id), null, c => JobWrite.Of(transition(c)), cancellationToken);
         if (result is not { } done) return TypedResults.NotFound();
         response.SetETag(done.Job.ETag);
         return TypedResults.Ok((await JobNames.LoadAsync(documents, caller.FirmId, cancellationToken)).View(done.Job.Value));
@@ -219,26 +220,29 @@ public static class JobsApi
     private static async Task<Results<Ok<ListResponse<HistoryEntry>>, NotFound>> HistoryAsync(string id, StaffCaller caller, JobStore store,
         int? pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
-        if (await store.GetAsync(caller.FirmId, id, cancellationToken) is null) return TypedResults.NotFound();
-        var page = await store.HistoryAsync(caller.FirmId, id, HttpConventions.PageSize(pageSize), continuationToken, cancellationToken);
+        var jobId = new JobId(id);
+        if (await store.GetAsync(caller.FirmId, jobId, cancellationToken) is null) return TypedResults.NotFound();
+        var page = await store.HistoryAsync(caller.FirmId, jobId, HttpConventions.PageSize(pageSize), continuationToken, cancellationToken);
         return TypedResults.Ok(new ListResponse<HistoryEntry>(page.Items, page.ContinuationToken));
     }
 
     private static async Task<Results<Ok<ListResponse<ItemView>>, NotFound>> ItemsAsync(string id, StaffCaller caller, JobStore store, CancellationToken cancellationToken)
     {
-        if (await store.GetAsync(caller.FirmId, id, cancellationToken) is null) return TypedResults.NotFound();
-        var links = await store.ListLinksAsync(caller.FirmId, id, cancellationToken);
+        var jobId = new JobId(id);
+        if (await store.GetAsync(caller.FirmId, jobId, cancellationToken) is null) return TypedResults.NotFound();
+        var links = await store.ListLinksAsync(caller.FirmId, jobId, cancellationToken);
         return TypedResults.Ok(new ListResponse<ItemView>(links.Select(JobNames.View).ToList(), null));
     }
 
     private static async Task<Results<Ok<JobResponse>, NotFound, ValidationProblem>> LinkItemAsync(string id, LinkItemRequest request, StaffCaller caller,
         JobEngine engine, JobStore store, FirmDocuments documents, CancellationToken cancellationToken)
     {
-        if (await store.GetAsync(caller.FirmId, id, cancellationToken) is null) return TypedResults.NotFound();
+        var jobId = new JobId(id);
+        if (await store.GetAsync(caller.FirmId, jobId, cancellationToken) is null) return TypedResults.NotFound();
         var item = await store.GetItemAsync(caller.FirmId, request.Id ?? "", cancellationToken);
         if (item is null || item.Value.Type != request.Type) return new ValidationErrors().Add("id", $"No {request.Type} with this id.").ToResult();
-        if (item.Value.JobId == id) return new ValidationErrors().Add("id", "The item already belongs to this job.").ToResult();
-        var result = await engine.LinkItemAsync(caller.FirmId, id, item.Value, cancellationToken);
+        if (item.Value.JobId == jobId) return new ValidationErrors().Add("id", "The item already belongs to this job.").ToResult();
+        var result = await engine.LinkItemAsync(caller.FirmId, jobId, item.Value, cancellationToken);
         if (result is not { } done) return TypedResults.NotFound();
         return TypedResults.Ok((await JobNames.LoadAsync(documents, caller.FirmId, cancellationToken)).View(done.Job.Value));
     }
@@ -252,7 +256,7 @@ public static class JobsApi
         var stages = pipeline.Value.Stages.Select(s => new BoardStage(s.Id, s.Name, jobs.Where(j => j.StageId == s.Id).Select(j =>
         {
             var view = names.View(j);
-            return new BoardCard(j.Id, j.Name, j.AccountName, j.PendingItems, view.ClientFacingStatus, j.DueDate, j.AssigneeIds);
+            return new BoardCard(j.Id.Value, j.Name, j.AccountName, j.PendingItems, view.ClientFacingStatus, j.DueDate, j.AssigneeIds);
         }).ToList())).ToList();
         return TypedResults.Ok(new BoardResponse(stages));
     }

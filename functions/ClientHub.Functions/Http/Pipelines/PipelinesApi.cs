@@ -73,7 +73,7 @@ public static class PipelinesApi
         return await documents.DeleteAsync(caller.FirmId, DocumentKinds.Pipeline, id, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
     }
 
-    private static async Task<IReadOnlyList<RuleViolation>> ValidateAsync(FirmDocuments documents, string firmId, Pipeline pipeline,
+    private static async Task<IReadOnlyList<RuleViolation>> ValidateAsync(FirmDocuments documents, FirmId firmId, Pipeline pipeline,
         CancellationToken cancellationToken)
     {
         var references = await documents.LoadReferencesAsync(firmId, PipelineRules.ReferencedTemplateIds(pipeline), cancellationToken);

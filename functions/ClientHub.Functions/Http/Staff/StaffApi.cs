@@ -78,7 +78,7 @@ public static class StaffApi
         var emailChanged = StaffEmails.RowKey(updated.Email) != StaffEmails.RowKey(current.Email);
         if (emailChanged)
         {
-            actions.Add(new(TableTransactionActionType.Delete, new TableEntity(caller.FirmId, StaffEmails.RowKey(current.Email)), ETag.All));
+            actions.Add(new(TableTransactionActionType.Delete, new TableEntity(caller.FirmId.Value, StaffEmails.RowKey(current.Email)), ETag.All));
             actions.Add(new(TableTransactionActionType.Add, StaffEmails.IndexRow(caller.FirmId, updated.Email, updated.Id)));
         }
         // The index row is keyed by the normalized address, so a change of case alone keeps it.
@@ -112,8 +112,8 @@ public static class StaffApi
         {
             await documents.Table.SubmitTransactionAsync(
             [
-                new(TableTransactionActionType.Delete, new TableEntity(caller.FirmId, FirmDocuments.RowKey(DocumentKinds.Staff, member.Id)), stored.ETag),
-                new(TableTransactionActionType.Delete, new TableEntity(caller.FirmId, StaffEmails.RowKey(member.Email)), ETag.All),
+                new(TableTransactionActionType.Delete, new TableEntity(caller.FirmId.Value, FirmDocuments.RowKey(DocumentKinds.Staff, member.Id)), stored.ETag),
+                new(TableTransactionActionType.Delete, new TableEntity(caller.FirmId.Value, StaffEmails.RowKey(member.Email)), ETag.All),
             ], cancellationToken);
         }
         catch (TableTransactionFailedException e) when (e.Status == 404)
@@ -139,7 +139,7 @@ public static class StaffApi
 
     /// <summary>A firm always keeps an Owner: the last one can be neither deleted nor demoted.</summary>
     /// <remarks>Two Owners removing each other at the same instant could both pass; an accepted race for a rare, manual action.</remarks>
-    private static async Task EnsureAnotherOwnerAsync(FirmDocuments documents, string firmId, string ownerId, string action, CancellationToken cancellationToken)
+    private static async Task EnsureAnotherOwnerAsync(FirmDocuments documents, FirmId firmId, string ownerId, string action, CancellationToken cancellationToken)
     {
         var staff = await documents.ListAllAsync<StaffMember>(firmId, DocumentKinds.Staff, cancellationToken);
         if (!staff.Any(s => s.Role == StaffRole.Owner && s.Id != ownerId))
@@ -159,8 +159,8 @@ public static class StaffApi
         }
     }
 
-    private static TableEntity StaffRow(string firmId, StaffMember member) =>
-        FirmDocuments.ToEntity(firmId, FirmDocuments.RowKey(DocumentKinds.Staff, member.Id), member);
+    private static TableEntity StaffRow(FirmId firmId, StaffMember member) =>
+        FirmDocuments.ToEntity(firmId.Value, FirmDocuments.RowKey(DocumentKinds.Staff, member.Id), member);
 
     private static ProblemHttpResult Forbidden(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", type: "https://httpstatuses.io/403");

@@ -1,6 +1,7 @@
 using ClientHub.Core.Clients;
 using ClientHub.Core.Firms;
 using ClientHub.Core.Templates;
+using ClientHub.Core;
 using ClientHub.Storage;
 
 namespace ClientHub.Functions.Http.Templates;
@@ -11,7 +12,7 @@ internal static class FirmReferencesLoader
     /// Loads what a definition may point at. Staff, statuses and tags are small sets read whole;
     /// templates carry bodies of up to 100,000 characters, so only the referenced ones are read.
     /// </summary>
-    public static async Task<FirmReferences> LoadReferencesAsync(this FirmDocuments documents, string firmId,
+    public static async Task<FirmReferences> LoadReferencesAsync(this FirmDocuments documents, FirmId firmId,
         IEnumerable<string> templateIds, CancellationToken cancellationToken)
     {
         var staff = documents.ListAllAsync<StaffMember>(firmId, DocumentKinds.Staff, cancellationToken);

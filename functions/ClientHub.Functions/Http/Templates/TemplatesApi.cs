@@ -90,7 +90,7 @@ public static class TemplatesApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<IReadOnlyList<RuleViolation>> ValidateAsync(FirmDocuments documents, string firmId, Template template,
+    private static async Task<IReadOnlyList<RuleViolation>> ValidateAsync(FirmDocuments documents, FirmId firmId, Template template,
         CancellationToken cancellationToken)
     {
         var references = await documents.LoadReferencesAsync(firmId, TemplateRules.ReferencedTemplateIds(template), cancellationToken);
