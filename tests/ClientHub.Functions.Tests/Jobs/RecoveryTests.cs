@@ -100,7 +100,7 @@ public sealed class DuplicateDeliveryTests(DuplicateDeliveryHost host) : IClassF
         await s.SettledAsync(jobId);
         await Task.Delay(1500); // let the second copy arrive and be discarded
         var timers = await host.Services.GetRequiredService<DurableTimers>().DueAsync(DateTimeOffset.UtcNow.AddYears(1), default);
-        var timer = Assert.Single(timers, t => t.JobId == jobId);
+        var timer = Assert.Single(timers, t => t.JobId.Value == jobId);
         Assert.Equal((1, 2), (timer.Sequence, timer.Remaining));
     }
 }
