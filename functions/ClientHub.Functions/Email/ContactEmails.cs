@@ -26,6 +26,11 @@ public sealed class ContactEmails(JobStore store, FirmDocuments documents, IEmai
     /// <summary>How long one delivery may take to send one email before another takes over; longer than the SendGrid timeout (15 s).</summary>
     private static readonly TimeSpan Claim = TimeSpan.FromSeconds(20);
 
+    /// <remarks>
+    /// A permanent refusal by SendGrid fails an automation at once (the job shows it, <c>/retry</c>
+    /// resumes). Any other email (a reminder) records the refusal as <c>notSent</c>, never tries that
+    /// contact again for this key, and goes on with the next contact: nobody is watching it fail.
+    /// </remarks>
     /// <returns>The outcome per contact (<c>sent</c>, <c>notSent</c>…), including those recorded by an earlier delivery.</returns>
     public async Task<List<string>> SendAsync(Job job, Account account, string subject, string body, string effectKey, string? itemId, string purpose,
         CancellationToken cancellationToken)
@@ -58,11 +63,14 @@ public sealed class ContactEmails(JobStore store, FirmDocuments documents, IEmai
             }
             catch (EmailSendFailed failed)
             {
+                var settled = !failed.Transient && purpose != EmailPurposes.Automation;
+                if (settled) await store.MarkEffectAsync(job.FirmId, job.Id, key, "notSent", cancellationToken);
                 // An answer from SendGrid means it did not take the email; a timeout might hide a send, so that claim is left to expire.
-                if (failed.Status != 0) await store.ReleaseEffectAsync(job.FirmId, job.Id, key, cancellationToken);
+                else if (failed.Status != 0) await store.ReleaseEffectAsync(job.FirmId, job.Id, key, cancellationToken);
                 await log.WriteAsync(job.FirmId, new EmailLogEntry(id, contact.Email, message.Subject, purpose, itemId, job.Id, account.Id,
                     "notSent", null, null, failed.Message), cancellationToken);
-                throw;
+                if (!settled) throw;
+                outcomes.Add("notSent");
             }
         }
         return outcomes;

@@ -1,3 +1,4 @@
+using Azure;
 using ClientHub.Core;
 using ClientHub.Core.Clients;
 using ClientHub.Core.Items;
@@ -19,6 +20,9 @@ namespace ClientHub.Functions.Reminders;
 public sealed class ReminderTimers(DurableTimers timers, JobStore store, FirmDocuments documents, ContactEmails emails,
     TimeProvider time, ILogger<ReminderTimers> logger) : IDueWorkRunner
 {
+    /// <summary>How long a reminder that could not be sent waits before it is tried again.</summary>
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromMinutes(5);
+
     /// <summary>
     /// The reminders of an item an automation created, when the automation asks for them. They go into
     /// the outbox of the step that links the item, so a run that loses its commit schedules nothing.
@@ -38,9 +42,24 @@ public sealed class ReminderTimers(DurableTimers timers, JobStore store, FirmDoc
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // The row stays and fires again on the next scan; the email's effect record keeps it single.
-                ReminderLog.Failed(logger, e, timer.FirmId, timer.JobId, timer.ItemId);
+                // Tried again a little later rather than on every scan (a SendGrid outage, a send that timed
+                // out and holds its claim); the timer keeps its id, so the email's effect record keeps it single.
+                ReminderLog.Failed(logger, e, timer.FirmId, timer.JobId, timer.ItemId, RetryAfter);
+                await RescheduleAsync(timer, time.GetUtcNow() + RetryAfter, cancellationToken);
             }
+        }
+    }
+
+    private async Task RescheduleAsync(DurableTimer timer, DateTimeOffset dueAt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await timers.ScheduleAsync(timer with { DueAt = dueAt }, cancellationToken);
+            await timers.DeleteAsync(timer, cancellationToken);
+        }
+        catch (RequestFailedException)
+        {
+            // Storage trouble too: the row stays due and the next scan tries it again.
         }
     }
 
@@ -63,6 +82,6 @@ public sealed class ReminderTimers(DurableTimers timers, JobStore store, FirmDoc
 
 internal static partial class ReminderLog
 {
-    [LoggerMessage(6000, LogLevel.Warning, "Reminder for item {ItemId} of job {JobId} (firm {FirmId}) failed; it is retried on the next scan")]
-    public static partial void Failed(ILogger logger, Exception exception, FirmId firmId, JobId jobId, string itemId);
+    [LoggerMessage(6000, LogLevel.Warning, "Reminder for item {ItemId} of job {JobId} (firm {FirmId}) failed; it is tried again in {RetryAfter}")]
+    public static partial void Failed(ILogger logger, Exception exception, FirmId firmId, JobId jobId, string itemId, TimeSpan retryAfter);
 }

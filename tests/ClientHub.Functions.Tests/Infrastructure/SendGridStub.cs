@@ -24,6 +24,9 @@ public sealed class SendGridStub : IAsyncDisposable
     /// <summary>The status the next requests get (202 unless a test makes SendGrid fail).</summary>
     public int ResponseStatus { get; set; } = 202;
 
+    /// <summary>Recipients SendGrid refuses for good (400), as it does an address it will not send to.</summary>
+    public ConcurrentDictionary<string, bool> Refused { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>How long each request takes to answer (a slow provider keeps a chain in flight).</summary>
     public TimeSpan Delay { get; set; }
 
@@ -39,9 +42,10 @@ public sealed class SendGridStub : IAsyncDisposable
         {
             var body = await JsonNode.ParseAsync(context.Request.Body);
             if (Delay > TimeSpan.Zero) await Task.Delay(Delay);
-            if (ResponseStatus >= 300)
+            var refused = body!["personalizations"]!.AsArray().SelectMany(p => p!["to"]!.AsArray()).Any(t => Refused.ContainsKey(t!["email"]!.GetValue<string>()));
+            if (ResponseStatus >= 300 || refused)
             {
-                context.Response.StatusCode = ResponseStatus;
+                context.Response.StatusCode = refused ? 400 : ResponseStatus;
                 await context.Response.WriteAsync("{\"errors\":[{\"message\":\"stub failure\"}]}");
                 return;
             }

@@ -67,4 +67,26 @@ public sealed class ReminderTests(ReminderHost host) : IClassFixture<ReminderHos
 
         Assert.Empty(await RemindersAsync(s, jobId));
     }
+
+    [Fact]
+    public async Task A_contact_SendGrid_refuses_for_good_does_not_keep_the_others_from_their_reminders()
+    {
+        var s = await Scenario.CreateAsync(host);
+        var request = await s.TemplateAsync(new RequestTemplate { Name = "docs", Title = "Your documents", Items = [new("W-2", null)] });
+        var pipeline = await s.PipelineAsync(Stage("Collect", true, null,
+            new CreateRequest { TemplateId = request.Id, Reminders = new Core.Pipelines.Reminders(true, DaysBetween: 2, Count: 2) }), Stage("Done"));
+        var account = await s.AccountAsync(contacts: 2);
+        var jobId = await s.AddJobAsync(account, pipeline);
+        await s.SettledAsync(jobId);
+        host.SendGrid.Refused[$"c1-{account.Id}@example.com"] = true;
+
+        await AdvanceAsync("P2D");
+        await AdvanceAsync("P2D");
+        await AdvanceAsync("P2D");
+
+        var reminded = host.SendGrid.Recipients().Where(r => r.Subject.StartsWith("Reminder:")).Select(r => r.To).ToList();
+        Assert.Equal([$"c2-{account.Id}@example.com", $"c2-{account.Id}@example.com"], reminded.Where(to => to.EndsWith($"-{account.Id}@example.com")));
+        var log = (await s.Api.GetAsync($"/api/emails?jobId={jobId}").ExpectAsync(200))["items"]!.AsArray();
+        Assert.Equal(2, log.Count(e => e!["purpose"]!.GetValue<string>() == "reminder" && e["status"]!.GetValue<string>() == "notSent"));
+    }
 }
