@@ -54,6 +54,7 @@ public static class ClientHubApplication
         services.AddJobEngine(configuration);
         services.AddTriggerHost(configuration);
         services.AddQueueTrigger<AutomationsTrigger>(EngineOptions.AutomationsQueue);
+        services.AddQueueTrigger<LinksTrigger>(EngineOptions.LinksQueue);
         services.AddTimerTrigger<DurableTimersTrigger>(DurableTimersTrigger.Name, DurableTimersTrigger.Schedule);
         services.AddTimerTrigger<OutboxSweeperTrigger>(OutboxSweeperTrigger.Name, configuration[$"{EngineOptions.Section}:SweepSchedule"] ?? new EngineOptions().SweepSchedule);
 

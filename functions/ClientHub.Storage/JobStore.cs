@@ -12,8 +12,11 @@ public sealed record OutboxRow(string PartitionKey, string RowKey, string Kind, 
 
 public static class OutboxKinds
 {
-    public const string Automation = "automation", Event = "event", Card = "card", Timer = "timer";
+    public const string Automation = "automation", Event = "event", Card = "card", Timer = "timer", Links = "links";
 }
+
+/// <summary>Asks the jobs an item is linked to by hand to re-read it (<see cref="SyncLinkedJobs"/>).</summary>
+public sealed record LinkSyncMessage(FirmId FirmId, string ItemId, Actor By);
 
 /// <summary>The message that runs automation #Index of entry #EntrySeq; its identity is the idempotency key.</summary>
 public sealed record AutomationMessage(FirmId FirmId, JobId JobId, int EntrySeq, int Index, string AutomationId)
@@ -87,6 +90,7 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
             {
                 RunAutomation a => (OutboxKinds.Automation, JsonSerializer.Serialize(new AutomationMessage(job.FirmId, job.Id, a.EntrySeq, a.Index, a.AutomationId), ClientHubJson.Stored)),
                 PublishEvent p => (OutboxKinds.Event, JsonSerializer.Serialize(new JobEventMessage(Ids.New(), job.FirmId, job.Id, p.Type, p.FromStageId, p.ToStageId, p.ItemId, now), ClientHubJson.Stored)),
+                SyncLinkedJobs l => (OutboxKinds.Links, JsonSerializer.Serialize(new LinkSyncMessage(job.FirmId, l.ItemId, l.By), ClientHubJson.Stored)),
                 ScheduleReminder r => (OutboxKinds.Timer, JsonSerializer.Serialize(new DurableTimer(job.FirmId, job.Id, r.ItemId, 1, r.Count, r.DaysBetween, r.DueAt), ClientHubJson.Stored)),
                 _ => throw new NotSupportedException(e.GetType().Name),
             })
@@ -94,8 +98,7 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
             .Concat(previous is not null && CardOf(previous).Equals(CardOf(job)) ? [] : new[] { (OutboxKinds.Card, JsonSerializer.Serialize(job, ClientHubJson.Stored)) })
             .Select((o, n) => new OutboxRow(pk, $"outbox|{version}|{n:D3}", o.Item1, o.Item2))
             .ToList();
-        actions.AddRange(outbox.Select(o => new TableTransactionAction(TableTransactionActionType.Add,
-            new TableEntity(o.PartitionKey, o.RowKey) { ["Kind"] = o.Kind, ["Payload"] = o.Payload })));
+        actions.AddRange(outbox.Select(Insert));
         actions.AddRange(extra);
 
         // Azurite accepts a batch that mixes partitions; Azure rejects it. Fail here, the same way everywhere.
@@ -120,6 +123,16 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
             rows.Add((new OutboxRow(e.PartitionKey, e.RowKey, e.GetString("Kind"), e.GetString("Payload")), e.Timestamp!.Value));
         return rows;
     }
+
+    /// <summary>
+    /// An outbox row for a partition that holds no job (the firm's items of no job, <c>{firmId}|f</c>);
+    /// write it in the same transaction as the change that caused it, after marking the partition.
+    /// </summary>
+    public static OutboxRow OutboxRowFor(string partitionKey, SyncLinkedJobs sync, FirmId firmId) =>
+        new(partitionKey, $"outbox|{Ids.New()}", OutboxKinds.Links, JsonSerializer.Serialize(new LinkSyncMessage(firmId, sync.ItemId, sync.By), ClientHubJson.Stored));
+
+    public static TableTransactionAction Insert(OutboxRow row) =>
+        new(TableTransactionActionType.Add, new TableEntity(row.PartitionKey, row.RowKey) { ["Kind"] = row.Kind, ["Payload"] = row.Payload });
 
     public async Task DeleteOutboxAsync(IReadOnlyList<OutboxRow> rows, CancellationToken cancellationToken)
     {

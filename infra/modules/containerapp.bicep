@@ -152,6 +152,20 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             }
           }
           {
+            // Jobs re-reading an item linked to them by hand: rare, but a scaled-to-zero app must wake for them.
+            name: 'links-queue'
+            azureQueue: {
+              queueName: 'links'
+              queueLength: queueLengthPerReplica
+              auth: [
+                {
+                  secretRef: 'storage-connection'
+                  triggerParameter: 'connection'
+                }
+              ]
+            }
+          }
+          {
             name: 'http'
             http: {
               metadata: {

@@ -10,9 +10,10 @@ param location string
 
 param tags object = {}
 
-@description('The host creates its queues on start too; declaring them here lets the KEDA scaler watch "automations" before the first start.')
+@description('The host creates its queues on start too; declaring them here lets the KEDA scalers watch "automations" and "links" before the first start.')
 param queueNames array = [
   'automations'
+  'links'
   'events'
   'emails'
   'webhooks-out'

@@ -15,6 +15,13 @@ public sealed record PublishEvent(string Type, string? FromStageId, string? ToSt
 /// </summary>
 public sealed record ScheduleReminder(string ItemId, int Count, int DaysBetween, DateTimeOffset DueAt) : JobEffect;
 
+/// <summary>
+/// An item linked to other jobs by hand changed: each of those jobs re-reads it (its pending count,
+/// automove). Carried by the outbox, so that a crash between the item's write and the other jobs'
+/// updates loses nothing.
+/// </summary>
+public sealed record SyncLinkedJobs(string ItemId, Actor By) : JobEffect;
+
 /// <summary>The outcome of a transition: the new job row, what it caused, and what history records.</summary>
 public sealed record Transition(Job Job, IReadOnlyList<JobEffect> Effects, IReadOnlyList<HistoryEntry> History)
 {

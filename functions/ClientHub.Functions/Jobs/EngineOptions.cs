@@ -8,6 +8,9 @@ public sealed class EngineOptions
     /// <summary>Queue of automation runs. Renaming it strands the messages in flight under the old name.</summary>
     public const string AutomationsQueue = "automations";
 
+    /// <summary>Queue of <see cref="Storage.LinkSyncMessage"/>s: jobs re-reading an item linked to them by hand.</summary>
+    public const string LinksQueue = "links";
+
     /// <summary>Outbox rows older than this are taken to be left behind by a crash and re-dispatched by the sweeper.</summary>
     public TimeSpan OutboxSweepAge { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -41,7 +41,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     {
         var transition = JobMachine.Add(draft, pipeline, stageId, visible, by, account, Now);
         var committed = await store.CommitAsync(transition, expected: null, previous: null, [], Now, cancellationToken);
-        await dispatcher.DispatchCommittedAsync(committed, cancellationToken);
+        await dispatcher.DispatchCommittedAsync(committed.Outbox, cancellationToken);
         return committed;
     }
 
@@ -63,7 +63,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
             try
             {
                 var committed = await store.CommitAsync(write.Transition, current.ETag, current.Value, write.Rows, Now, cancellationToken);
-                await dispatcher.DispatchCommittedAsync(committed, cancellationToken);
+                await dispatcher.DispatchCommittedAsync(committed.Outbox, cancellationToken);
                 return (new Versioned<Job>(committed.Job, committed.ETag), write);
             }
             catch (RequestFailedException e) when (e.Status is 412 && attempt < MaxAttempts)
@@ -91,7 +91,9 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
 
     /// <summary>
     /// Changes an item and applies what that means to the job(s) it is linked to: completing an item
-    /// of the current entry may automove the job; reopening one makes it pending again.
+    /// of the current entry may automove the job; reopening one makes it pending again. Jobs it is
+    /// linked to by hand hear of it through the outbox (<see cref="SyncLinkedJobs"/>), written in the
+    /// same transaction as the item.
     /// Returns null when no item of type <typeparamref name="T"/> has this id; throws <see cref="ItemChangeRejected"/> for an illegal change.
     /// </summary>
     public async Task<LinkedItem?> ChangeItemAsync<T>(FirmId firmId, string itemId, Func<T, LinkedItem> change, Actor by, CancellationToken cancellationToken)
@@ -110,15 +112,21 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
             changed = (item, after, new TableTransactionAction(TableTransactionActionType.UpdateReplace, JobStore.ItemEntity(firmId, after), current.ETag));
         }
 
+        SyncLinkedJobs? SyncOf(LinkedItem after) => after.LinkedJobIds.Count > 0 ? new SyncLinkedJobs(itemId, by) : null;
+
         if (owner == ItemIds.NoJob)
         {
+            var partition = JobStore.PartitionKey(firmId, owner);
             for (var attempt = 1; ; attempt++)
             {
                 await PrepareAsync();
                 if (changed is not { } prepared) return null;
+                IReadOnlyList<OutboxRow> outbox = SyncOf(prepared.After) is { } sync ? [JobStore.OutboxRowFor(partition, sync, firmId)] : [];
                 try
                 {
-                    await store.Table.SubmitTransactionAsync([prepared.Row], cancellationToken);
+                    if (outbox.Count > 0) await store.Marks.MarkAsync(partition, cancellationToken);
+                    await store.Table.SubmitTransactionAsync([prepared.Row, .. outbox.Select(JobStore.Insert)], cancellationToken);
+                    await dispatcher.DispatchCommittedAsync(outbox, cancellationToken);
                     break;
                 }
                 catch (RequestFailedException e) when (e.Status is 412 && attempt < MaxAttempts)
@@ -132,17 +140,37 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
             var result = await TransitionAsync(firmId, new JobId(owner), null, async c =>
             {
                 await PrepareAsync();
-                return changed is { } prepared
-                    ? JobWrite.Of(ItemTransition(c, prepared.Before, prepared.After, prepared.Before.StageEntrySeq, by), prepared.Row)
-                    : null;
+                if (changed is not { } prepared) return null;
+                var transition = ItemTransition(c, Pending(prepared.Before), Pending(prepared.After), prepared.Before.StageEntrySeq, itemId, by);
+                return JobWrite.Of(SyncOf(prepared.After) is { } sync ? transition with { Effects = [.. transition.Effects, sync] } : transition, prepared.Row);
             }, cancellationToken);
             if (result is null) return null;
         }
-        if (changed is not { } done) return null;
-        if (CountsChanged(done.Before, done.After))
-            foreach (var linkedJob in done.After.LinkedJobIds)
-                await MirrorLinkAsync(firmId, linkedJob, done.After, by, cancellationToken);
-        return done.After;
+        return changed?.After;
+    }
+
+    /// <summary>
+    /// Brings every job an item is linked to by hand up to date with the item as it is now: its link
+    /// row (status shown in the job's items) and, when its completion changed, the job's pending count
+    /// and automove. Comparing states rather than applying a delta makes a repeated or late message harmless.
+    /// </summary>
+    public async Task SyncLinkedJobsAsync(FirmId firmId, string itemId, Actor by, CancellationToken cancellationToken)
+    {
+        if (await store.GetItemAsync(firmId, itemId, cancellationToken) is not { } item) return;
+        foreach (var jobId in item.Value.LinkedJobIds)
+            await TransitionAsync(firmId, jobId, null, async c =>
+            {
+                var link = await store.Table.GetEntityIfExistsAsync<TableEntity>(JobStore.PartitionKey(firmId, jobId), JobStore.LinkRowKey(itemId),
+                    cancellationToken: cancellationToken);
+                // Read again inside the decision, so a conflict re-reads both; a link not written yet is written from the item itself.
+                if (!link.HasValue || await store.GetItemAsync(firmId, itemId, cancellationToken) is not { } current) return null;
+                var entrySeq = link.Value!.GetInt32("EntrySeq") ?? 0;
+                var stored = JobStore.LinkEntity(firmId, jobId, current.Value, entrySeq);
+                if (new[] { "Complete", "RequiresAction", "Status" }.All(column => Equals(stored[column], link.Value[column]))) return null;
+                var wasPending = (link.Value.GetBoolean("RequiresAction") ?? true) && !(link.Value.GetBoolean("Complete") ?? false);
+                return JobWrite.Of(ItemTransition(c, wasPending, Pending(current.Value), entrySeq, itemId, by),
+                    new TableTransactionAction(TableTransactionActionType.UpsertReplace, stored));
+            }, cancellationToken);
     }
 
     /// <summary>
@@ -167,6 +195,10 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     }
 
     /// <summary>Links an item of another partition to a job by hand; it counts for automove in the current entry.</summary>
+    /// <remarks>
+    /// The item names the job first, so every change of the item from then on reaches the job (<see cref="SyncLinkedJobsAsync"/>);
+    /// the link row is then written from the item as read inside the job's transaction, after that.
+    /// </remarks>
     public async Task<(Versioned<Job> Job, JobWrite? Write)?> LinkItemAsync(FirmId firmId, JobId jobId, LinkedItem item, CancellationToken cancellationToken)
     {
         if (!item.LinkedJobIds.Contains(jobId))
@@ -177,30 +209,17 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
             var existing = await store.Table.GetEntityIfExistsAsync<TableEntity>(JobStore.PartitionKey(firmId, jobId), JobStore.LinkRowKey(item.Id),
                 select: ["EntrySeq"], cancellationToken: cancellationToken);
             if (existing.HasValue && existing.Value!.GetInt32("EntrySeq") == c.Job.EntrySeq) return null;
-            return JobWrite.Of(JobMachine.ItemLinked(c.Job, c.Job.EntrySeq, item.IsComplete || !item.RequiresAction, Now),
-                new TableTransactionAction(TableTransactionActionType.UpsertReplace, JobStore.LinkEntity(firmId, jobId, item, c.Job.EntrySeq)));
+            if (await store.GetItemAsync(firmId, item.Id, cancellationToken) is not { } current) return null;
+            return JobWrite.Of(JobMachine.ItemLinked(c.Job, c.Job.EntrySeq, !Pending(current.Value), Now),
+                new TableTransactionAction(TableTransactionActionType.UpsertReplace, JobStore.LinkEntity(firmId, jobId, current.Value, c.Job.EntrySeq)));
         }, cancellationToken);
     }
 
-    private async Task MirrorLinkAsync(FirmId firmId, JobId jobId, LinkedItem item, Actor by, CancellationToken cancellationToken)
-    {
-        var link = await store.Table.GetEntityIfExistsAsync<TableEntity>(JobStore.PartitionKey(firmId, jobId), JobStore.LinkRowKey(item.Id), cancellationToken: cancellationToken);
-        if (!link.HasValue) return;
-        var entrySeq = link.Value!.GetInt32("EntrySeq") ?? 0;
-        var wasComplete = link.Value.GetBoolean("Complete") ?? false;
-        var linked = item with { StageEntrySeq = entrySeq };
-        await TransitionAsync(firmId, jobId, null, c =>
-            JobWrite.Of(ItemTransition(c, linked, linked, entrySeq, by, wasComplete),
-                new TableTransactionAction(TableTransactionActionType.UpsertReplace, JobStore.LinkEntity(firmId, jobId, item, entrySeq))), cancellationToken);
-    }
+    private static bool Pending(LinkedItem item) => item.RequiresAction && !item.IsComplete;
 
-    private static bool CountsChanged(LinkedItem before, LinkedItem after) => before.IsComplete != after.IsComplete || before.RequiresAction != after.RequiresAction;
-
-    private Transition ItemTransition(JobContext c, LinkedItem before, LinkedItem after, int entrySeq, Actor by, bool? wasCompleteOverride = null)
+    private Transition ItemTransition(JobContext c, bool wasPending, bool isPending, int entrySeq, string itemId, Actor by)
     {
-        var wasPending = before.RequiresAction && !(wasCompleteOverride ?? before.IsComplete);
-        var isPending = after.RequiresAction && !after.IsComplete;
-        if (wasPending && !isPending) return JobMachine.ItemCompleted(c.Job, c.Pipeline, entrySeq, after.Id, by, c.Account, Now);
+        if (wasPending && !isPending) return JobMachine.ItemCompleted(c.Job, c.Pipeline, entrySeq, itemId, by, c.Account, Now);
         if (!wasPending && isPending) return JobMachine.ItemLinked(c.Job, entrySeq, complete: false, Now);
         return Transition.None(c.Job);
     }

@@ -17,10 +17,11 @@ public sealed class OutboxDispatcher(JobStore store, JobCards cards, DurableTime
     IQueueWaker waker, IOptions<EngineOptions> options, ILogger<OutboxDispatcher> logger)
 {
     private readonly QueueClient _automations = queues.GetQueueClient(names.Queue(EngineOptions.AutomationsQueue));
+    private readonly QueueClient _links = queues.GetQueueClient(names.Queue(EngineOptions.LinksQueue));
 
     /// <summary>Right after a transition committed (skipped when the testing hook disables inline dispatch).</summary>
-    public Task DispatchCommittedAsync(CommittedJob committed, CancellationToken cancellationToken) =>
-        options.Value.InlineDispatch ? DispatchAsync(committed.Outbox, fromSweeper: false, cancellationToken) : Task.CompletedTask;
+    public Task DispatchCommittedAsync(IReadOnlyList<OutboxRow> outbox, CancellationToken cancellationToken) =>
+        options.Value.InlineDispatch ? DispatchAsync(outbox, fromSweeper: false, cancellationToken) : Task.CompletedTask;
 
     public async Task DispatchAsync(IReadOnlyList<OutboxRow> rows, bool fromSweeper, CancellationToken cancellationToken)
     {
@@ -40,6 +41,9 @@ public sealed class OutboxDispatcher(JobStore store, JobCards cards, DurableTime
             for (var i = 0; i < copies; i++)
                 await _automations.SendMessageAsync(row.Payload, cancellationToken);
         if (rows.Any(r => r.Kind == OutboxKinds.Automation)) waker.Wake(EngineOptions.AutomationsQueue);
+        foreach (var row in rows.Where(r => r.Kind == OutboxKinds.Links))
+            await _links.SendMessageAsync(row.Payload, cancellationToken);
+        if (rows.Any(r => r.Kind == OutboxKinds.Links)) waker.Wake(EngineOptions.LinksQueue);
         // Event rows (job.moved, item.completed…) have no consumer until outbound webhooks exist; they are dropped with the rest.
         await store.DeleteOutboxAsync(rows, cancellationToken);
         if (fromSweeper) EngineLog.Swept(logger, rows.Count, rows[0].PartitionKey);

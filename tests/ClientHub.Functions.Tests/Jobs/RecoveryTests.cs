@@ -52,6 +52,27 @@ public sealed class CrashRecoveryTests(CrashBeforeDispatchHost host) : IClassFix
             return marked;
         }, marked => !marked.Any(pk => pk.EndsWith($"|{jobId}")), "the job's outbox mark is removed");
     }
+
+    [Fact]
+    public async Task Completing_a_task_linked_by_hand_moves_the_job_even_when_the_process_dies_right_after()
+    {
+        var s = await Scenario.CreateAsync(host);
+        var template = await s.TaskTemplateAsync();
+        var pipeline = await s.PipelineAsync(Stage("Wait", true, null, new CreateTask { TemplateId = template.Id }), Stage("Done"));
+        var account = await s.AccountAsync();
+        var task = await s.Api.PostAsJsonAsync("/api/tasks", new { title = "Call the client", accountId = account.Id }).ExpectAsync(201);
+        var taskId = task["id"]!.GetValue<string>();
+        var jobId = await s.AddJobAsync(account, pipeline);
+        await s.SettledAsync(jobId, timeoutSeconds: 40);
+        await s.Api.PostAsJsonAsync($"/api/jobs/{jobId}/items", new { type = "task", id = taskId }).ExpectAsync(200);
+        await s.CompleteItemAsync((await s.ItemsAsync(jobId)).Single(i => i!["id"]!.GetValue<string>() != taskId)!);
+
+        await s.Api.PatchAsJsonAsync($"/api/tasks/{taskId}", new { status = "Done" }).ExpectAsync(200);
+
+        await s.AtStageAsync(jobId, pipeline.Stages[1]);
+        var link = Assert.Single(await s.ItemsAsync(jobId), i => i!["id"]!.GetValue<string>() == taskId);
+        Assert.Equal(("Done", true), (link!["status"]!.GetValue<string>(), link["complete"]!.GetValue<bool>()));
+    }
 }
 
 /// <summary>Every automation message is enqueued twice.</summary>
