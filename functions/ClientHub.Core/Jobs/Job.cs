@@ -41,6 +41,12 @@ public sealed record Job
     /// <summary>Index of the next automation of this entry to run (equal to the count once all ran).</summary>
     public int NextAutomation { get; init; }
 
+    /// <summary>
+    /// Id of that automation. The chain follows ids, not positions: a pipeline edited under a running
+    /// entry (an automation added, moved or removed before it) still runs the rest of the stage once each.
+    /// </summary>
+    public string? NextAutomationId { get; init; }
+
     public AutomationState Automation { get; init; } = AutomationState.Idle;
     public string? AutomationError { get; init; }
 

@@ -39,23 +39,23 @@ public static class JobMachine
 
     /// <summary>
     /// Automation #<paramref name="index"/> of entry #<paramref name="entrySeq"/> ran (or was skipped):
-    /// apply what it changed on the job, then run the next one or finish the entry.
+    /// apply what it changed on the job, then run the one after it in the stage as it is now (or, when
+    /// it was removed from the stage, the one that took its place), or finish the entry.
     /// </summary>
     public static Transition AutomationDone(Job job, Pipeline pipeline, int entrySeq, int index, Func<Job, Job> change,
         HistoryEntry record, Account account, DateTimeOffset now)
     {
         if (!IsCurrent(job, entrySeq, index)) return Transition.None(job);
-        var next = change(job) with { NextAutomation = index + 1, UpdatedAt = now };
         var stage = pipeline.Find(job.StageId);
-        var done = new Transition(next, [], [record]);
-        if (stage is not null && index + 1 < stage.Automations.Count)
-            return done.With(new RunAutomation(entrySeq, index + 1, stage.Automations[index + 1].Id));
-        return done.Then(j => FinishEntry(j, pipeline, account, now));
+        var position = stage?.IndexOfAutomation(job.NextAutomationId ?? stage.Automations.ElementAtOrDefault(index)?.Id) ?? -1;
+        var done = new Transition(change(job) with { UpdatedAt = now }, [], [record]);
+        return RunFrom(done, stage, position >= 0 ? position + 1 : index, j => FinishEntry(j, pipeline, account, now));
     }
 
-    /// <summary>Whether automation #index of entry #entrySeq is the one the job waits for.</summary>
-    public static bool IsCurrent(Job job, int entrySeq, int index) =>
-        job.EntrySeq == entrySeq && job.NextAutomation == index && job.Automation == AutomationState.Running && job.Status == JobStatus.Active;
+    /// <summary>Whether automation #index (<paramref name="automationId"/>, when given) of entry #entrySeq is the one the job waits for.</summary>
+    public static bool IsCurrent(Job job, int entrySeq, int index, string? automationId = null) =>
+        job.EntrySeq == entrySeq && job.NextAutomation == index && job.Automation == AutomationState.Running && job.Status == JobStatus.Active
+        && (automationId is null || job.NextAutomationId is null || job.NextAutomationId == automationId);
 
     /// <summary>The queue gave up on an automation: the chain halts and the job shows the error until retried.</summary>
     public static Transition AutomationFailed(Job job, int entrySeq, int index, string error, DateTimeOffset now)
@@ -75,9 +75,10 @@ public static class JobMachine
         var stage = pipeline.Find(job.StageId);
         var resumed = job with { Automation = AutomationState.Running, AutomationError = null, UpdatedAt = now };
         var history = new HistoryEntry(now, HistoryKinds.Retried, job.StageId, job.StageId, by, null);
-        if (stage is null || job.NextAutomation >= stage.Automations.Count)
-            return new Transition(resumed with { Automation = AutomationState.Idle }, [], [history]);
-        return new Transition(resumed, [new RunAutomation(job.EntrySeq, job.NextAutomation, stage.Automations[job.NextAutomation].Id)], [history]);
+        // The failed automation, wherever an edit since has put it; if it was removed, what took its place.
+        var position = stage?.IndexOfAutomation(job.NextAutomationId) ?? -1;
+        return RunFrom(new Transition(resumed, [], [history]), stage, position >= 0 ? position : job.NextAutomation,
+            j => Transition.None(j with { Automation = AutomationState.Idle }));
     }
 
     /// <summary>An item linked to the job was linked (counts for automove when incomplete).</summary>
@@ -129,7 +130,6 @@ public static class JobMachine
         {
             StageId = stage.Id,
             EntrySeq = job.EntrySeq + 1,
-            NextAutomation = 0,
             PendingItems = 0,
             Automation = AutomationState.Running,
             AutomationError = null,
@@ -138,9 +138,17 @@ public static class JobMachine
             ClientFacing = visible is { } v && job.ClientFacing is { } carried ? carried with { Visible = v } : job.ClientFacing,
             UpdatedAt = now,
         };
-        if (stage.Automations.Count > 0)
-            return new Transition(entered, [new RunAutomation(entered.EntrySeq, 0, stage.Automations[0].Id)], [record]);
-        return new Transition(entered, [], [record]).Then(j => FinishEntry(j, pipeline, account, now));
+        return RunFrom(new Transition(entered, [], [record]), stage, 0, j => FinishEntry(j, pipeline, account, now));
+    }
+
+    /// <summary>Asks for the stage's automation at <paramref name="position"/>, or, past the last one, lets <paramref name="finish"/> end the entry.</summary>
+    private static Transition RunFrom(Transition transition, Stage? stage, int position, Func<Job, Transition> finish)
+    {
+        var job = transition.Job;
+        if (stage?.Automations.ElementAtOrDefault(position) is { } automation)
+            return (transition with { Job = job with { NextAutomation = position, NextAutomationId = automation.Id } })
+                .With(new RunAutomation(job.EntrySeq, position, automation.Id));
+        return (transition with { Job = job with { NextAutomation = position, NextAutomationId = null } }).Then(finish);
     }
 
     private static Transition FinishEntry(Job job, Pipeline pipeline, Account account, DateTimeOffset now) =>

@@ -17,14 +17,15 @@ public sealed class AutomationStep(JobEngine engine, AutomationRunner runner, IL
         {
             await engine.TransitionAsync(run.FirmId, run.JobId, null, async c =>
             {
-                if (!JobMachine.IsCurrent(c.Job, run.EntrySeq, run.Index))
+                if (!JobMachine.IsCurrent(c.Job, run.EntrySeq, run.Index, run.AutomationId))
                 {
                     EngineLog.StaleAutomation(logger, run.JobId, run.EntrySeq, run.AutomationId);
                     return null;
                 }
                 var stage = c.Pipeline.Find(c.Job.StageId);
-                var automation = stage?.Automations.ElementAtOrDefault(run.Index);
-                if (automation is null || automation.Id != run.AutomationId)
+                // Found by id: an edit of the pipeline may have moved it since the chain asked for it.
+                var automation = stage?.Automations.FirstOrDefault(a => a.Id == run.AutomationId);
+                if (automation is null)
                 {
                     // The pipeline was edited under the entry: what was to run is gone, so the chain moves on.
                     var gone = new HistoryEntry(engine.Now, HistoryKinds.AutomationSkipped, c.Job.StageId, c.Job.StageId, Actor.System, $"{run.AutomationId}: removed from the stage");
@@ -38,7 +39,7 @@ public sealed class AutomationStep(JobEngine engine, AutomationRunner runner, IL
                 // transaction: nothing outside can observe them half done, and the entry saves a
                 // queue round trip and a commit per such automation.
                 while (transition.Effects.OfType<RunAutomation>().FirstOrDefault(e => e.EntrySeq == run.EntrySeq) is { } next
-                       && stage!.Automations.ElementAtOrDefault(next.Index) is { } following && following.Id == next.AutomationId
+                       && stage!.Automations.FirstOrDefault(a => a.Id == next.AutomationId) is { } following
                        && AutomationRunner.IsLocal(following))
                 {
                     var nextRun = run with { Index = next.Index, AutomationId = next.AutomationId };
@@ -71,7 +72,7 @@ public sealed class AutomationStep(JobEngine engine, AutomationRunner runner, IL
     {
         EngineLog.AutomationFailed(logger, run.FirmId, run.JobId, run.EntrySeq, run.AutomationId, error);
         await engine.TransitionAsync(run.FirmId, run.JobId, null, c =>
-            JobMachine.IsCurrent(c.Job, run.EntrySeq, run.Index)
+            JobMachine.IsCurrent(c.Job, run.EntrySeq, run.Index, run.AutomationId)
                 ? JobWrite.Of(JobMachine.AutomationFailed(c.Job, run.EntrySeq, run.Index, error, engine.Now))
                 : null, cancellationToken);
     }

@@ -187,6 +187,51 @@ public sealed class JobMachineTests
         Assert.Throws<StageTransitionRejected>(() => JobMachine.Retry(completed, pipeline, Actor.Staff("s"), Now));
     }
 
+    private static Pipeline WithoutAutomation(Pipeline pipeline, string automationId) => pipeline with
+    {
+        Stages = pipeline.Stages.Select(st => st with { Automations = st.Automations.Where(a => a.Id != automationId).ToList() }).ToList(),
+    };
+
+    [Fact]
+    public void An_automation_removed_before_the_running_one_does_not_make_the_chain_skip_the_rest()
+    {
+        var pipeline = Pipeline(Stage("a", automations: 4), Stage("b"));
+        var job = Finish(Finish(Add(pipeline).Job, pipeline, 0).Job, pipeline, 1).Job;
+        Assert.Equal("a-a2", job.NextAutomationId);
+
+        // a-a0 is removed while a-a2 runs: a-a2 now sits at position 1, and a-a3 still comes after it.
+        var edited = WithoutAutomation(pipeline, "a-a0");
+        var done = Finish(job, edited, 2);
+
+        Assert.Equal(new RunAutomation(1, 2, "a-a3"), Assert.Single(done.Effects.OfType<RunAutomation>()));
+        Assert.Equal(AutomationState.Running, done.Job.Automation);
+    }
+
+    [Fact]
+    public void When_the_awaited_automation_is_removed_the_one_that_took_its_place_runs_next()
+    {
+        var pipeline = Pipeline(Stage("a", automations: 3), Stage("b"));
+        var job = Finish(Add(pipeline).Job, pipeline, 0).Job;
+
+        var done = Finish(job, WithoutAutomation(pipeline, "a-a1"), 1);
+
+        Assert.Equal(new RunAutomation(1, 1, "a-a2"), Assert.Single(done.Effects.OfType<RunAutomation>()));
+        Assert.False(JobMachine.IsCurrent(done.Job, 1, 1, "a-a1"));
+        Assert.True(JobMachine.IsCurrent(done.Job, 1, 1, "a-a2"));
+    }
+
+    [Fact]
+    public void Retry_after_an_edit_resumes_the_failed_automation_where_it_now_is()
+    {
+        var pipeline = Pipeline(Stage("a", automations: 3), Stage("b"));
+        var job = Finish(Finish(Add(pipeline).Job, pipeline, 0).Job, pipeline, 1).Job;
+        var failed = JobMachine.AutomationFailed(job, 1, 2, "SendGrid answered 503", Now).Job;
+
+        var resumed = JobMachine.Retry(failed, WithoutAutomation(pipeline, "a-a0"), Actor.Staff("s"), Now);
+
+        Assert.Equal(new RunAutomation(1, 1, "a-a2"), Assert.Single(resumed.Effects.OfType<RunAutomation>()));
+    }
+
     [Fact]
     public void A_move_that_hides_the_status_keeps_the_carried_status_hidden()
     {
