@@ -55,16 +55,18 @@ public sealed class AccessKeys(TableServiceClient tables, StorageNames names, Ti
         return new AccessGrant(keyId, kind, new FirmId(e.GetString("FirmId")), e.GetString("StaffId"), e.GetString("AccountId"), e.GetString("ContactId"));
     }
 
-    /// <summary>Revokes a staff key of the firm; false when no such key belongs to the firm.</summary>
-    public async Task<bool> RevokeAsync(FirmId firmId, string keyId, CancellationToken cancellationToken)
+    /// <summary>The staff member a staff key of the firm belongs to; null when no such key belongs to the firm.</summary>
+    public async Task<string?> StaffOfKeyAsync(FirmId firmId, string keyId, CancellationToken cancellationToken)
     {
-        if (!Ids.IsWellFormed(keyId)) return false;
+        if (!Ids.IsWellFormed(keyId)) return null;
         var row = await _table.GetEntityIfExistsAsync<TableEntity>(keyId, "", cancellationToken: cancellationToken);
-        if (!row.HasValue || row.Value!.GetString("FirmId") != firmId.Value || row.Value.GetString("Kind") != nameof(AccessKeyKind.Staff)) return false;
-        var update = new TableEntity(keyId, "") { ["Revoked"] = true };
-        await _table.UpdateEntityAsync(update, ETag.All, TableUpdateMode.Merge, cancellationToken);
-        return true;
+        if (!row.HasValue || row.Value!.GetString("FirmId") != firmId.Value || row.Value.GetString("Kind") != nameof(AccessKeyKind.Staff)) return null;
+        return row.Value.GetString("StaffId");
     }
+
+    /// <summary>Revokes a key found with <see cref="StaffOfKeyAsync"/>; it fails from the next request on.</summary>
+    public Task RevokeAsync(string keyId, CancellationToken cancellationToken) =>
+        _table.UpdateEntityAsync(new TableEntity(keyId, "") { ["Revoked"] = true }, ETag.All, TableUpdateMode.Merge, cancellationToken);
 
     private static (string KeyId, string Secret) NewSecret(string prefix)
     {

@@ -35,6 +35,9 @@ public sealed class MalformedInputTests(ClientHubHost host) : IClassFixture<Clie
         { "POST", "/api/accounts", "null" },
         { "POST", "/api/tasks", """{"title": "t", "dueDate": 17}""" },
         { "POST", "/api/testing/clock", """{"advanceBy": "forever"}""" },
+        { "POST", "/api/testing/clock", """{"advanceBy": "P100000Y"}""" },
+        { "POST", "/api/testing/clock", """{"advanceBy": "P9000Y"}""" },
+        { "POST", "/api/invoices/f-abcdefghijklmnopqrst/payments", """{"amount": 79228162514264337593543950335}""" },
     };
 
     [Theory]

@@ -134,8 +134,17 @@ public static class StaffApi
         return TypedResults.Created($"/api/api-keys/{keyId}", new CreatedApiKey(keyId, secret));
     }
 
-    private static async Task<Results<NoContent, NotFound>> RevokeApiKeyAsync(string id, StaffCaller caller, AccessKeys keys, CancellationToken cancellationToken) =>
-        await keys.RevokeAsync(caller.FirmId, id, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> RevokeApiKeyAsync(string id, StaffCaller caller, AccessKeys keys,
+        FirmDocuments documents, CancellationToken cancellationToken)
+    {
+        if (await keys.StaffOfKeyAsync(caller.FirmId, id, cancellationToken) is not { } staffId) return TypedResults.NotFound();
+        // As with minting one: an Admin must not be able to lock the firm's Owner out.
+        if (caller.Role != StaffRole.Owner
+            && (await documents.GetAsync<StaffMember>(caller.FirmId, DocumentKinds.Staff, staffId, cancellationToken))?.Value.Role == StaffRole.Owner)
+            return Forbidden("Only an Owner can revoke an Owner's key.");
+        await keys.RevokeAsync(id, cancellationToken);
+        return TypedResults.NoContent();
+    }
 
     /// <summary>A firm always keeps an Owner: the last one can be neither deleted nor demoted.</summary>
     /// <remarks>Two Owners removing each other at the same instant could both pass; an accepted race for a rare, manual action.</remarks>
