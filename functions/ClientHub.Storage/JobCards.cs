@@ -26,9 +26,10 @@ public sealed class JobCards(TableServiceClient tables, StorageNames names)
     /// projects from the current job row rather than from a left-behind snapshot.
     /// </summary>
     /// <remarks>
-    /// Each write is guarded by the card's ETag. The ETag of the card this process wrote last for a job
-    /// is remembered, so the usual case (the previous step of the chain was projected here) is a single
-    /// conditional write; otherwise, or when another writer got in between, the card is read first.
+    /// Each write is guarded by the card's ETag (or is an insert). The ETag of the card this process wrote
+    /// last for a job is remembered, so the usual case (the previous step of the chain was projected here,
+    /// or the job is new) is a single write; otherwise, or when another writer got in between, the card is
+    /// read first.
     /// </remarks>
     public async Task ProjectAsync(Job job, CancellationToken cancellationToken)
     {
@@ -38,9 +39,12 @@ public sealed class JobCards(TableServiceClient tables, StorageNames names)
         entity["StageId"] = job.StageId;
         entity["AccountId"] = job.AccountId;
         var known = _written.TryGetValue(entity.RowKey, out var written) ? written : ((long Version, ETag ETag)?)null;
+        // A job's first version has no card yet: insert it without looking first.
+        var look = job.Version > 1;
         while (true)
         {
-            known ??= await ReadVersionAsync(entity, cancellationToken);
+            if (look) known ??= await ReadVersionAsync(entity, cancellationToken);
+            look = true;
             if (known is { } card && card.Version >= job.Version) return;
             try
             {
