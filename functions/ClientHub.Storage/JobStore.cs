@@ -189,15 +189,24 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
         return links;
     }
 
-    /// <summary>Items of the whole firm of one type (firm-wide lists such as <c>GET /api/tasks</c>): a range scan over the firm's partitions.</summary>
-    public async Task<List<LinkedItem>> ListFirmItemsAsync(FirmId firmId, string type, CancellationToken cancellationToken)
+    /// <summary>
+    /// A page of the firm's items of one type (firm-wide lists such as <c>GET /api/tasks</c>), filtered by
+    /// the table service on the columns <see cref="ItemEntity"/> writes. Without a job this is a range scan
+    /// over the firm's job partitions, so a page may come back short (even empty) with a continuation token.
+    /// </summary>
+    public async Task<ListPage<LinkedItem>> ListItemsAsync(FirmId firmId, ItemQuery query, int pageSize, string? continuationToken,
+        CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey gt {firmId.Value + "|"} and PartitionKey lt {firmId.Value + "}"} and RowKey gt {"item|"} and RowKey lt {"item}"} and Type eq {type}");
-        var items = new List<LinkedItem>();
-        await foreach (var e in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
-            items.Add(FirmDocuments.Read<LinkedItem>(e));
-        return items;
+        var filter = query.JobId is { } jobId
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey(firmId, jobId)}")
+            : TableClient.CreateQueryFilter($"PartitionKey gt {firmId.Value + "|"} and PartitionKey lt {firmId.Value + "}"}");
+        filter += " and " + TableClient.CreateQueryFilter($"RowKey gt {"item|"} and RowKey lt {"item}"} and Type eq {query.Type}");
+        if (query.AssigneeId is not null) filter += " and " + TableClient.CreateQueryFilter($"AssigneeId eq {query.AssigneeId}");
+        if (query.Status is not null) filter += " and " + TableClient.CreateQueryFilter($"Status eq {query.Status}");
+        if (query.DueBefore is { } due) filter += " and " + TableClient.CreateQueryFilter($"DueDate lt {due.ToString("yyyy-MM-dd")}");
+        await foreach (var page in Table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken).AsPages(continuationToken, pageSize))
+            return new ListPage<LinkedItem>(page.Values.Select(FirmDocuments.Read<LinkedItem>).ToList(), page.ContinuationToken);
+        return new ListPage<LinkedItem>([], null);
     }
 
     public static TableEntity LinkEntity(FirmId firmId, JobId jobId, LinkedItem item, int entrySeq) =>
@@ -269,6 +278,9 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
     public Task MarkEffectAsync(FirmId firmId, JobId jobId, string key, string status, CancellationToken cancellationToken) =>
         Table.UpsertEntityAsync(new TableEntity(PartitionKey(firmId, jobId), $"effect|{key}") { ["Status"] = status }, TableUpdateMode.Merge, cancellationToken);
 }
+
+/// <summary>What firm-wide item lists filter on (all of it server-side); <c>DueBefore</c> leaves out items without a due date.</summary>
+public sealed record ItemQuery(string Type, JobId? JobId = null, string? AssigneeId = null, string? Status = null, DateOnly? DueBefore = null);
 
 /// <summary>An item as the job sees it: enough to count pending items and list them.</summary>
 public sealed record ItemLink(string ItemId, string Type, int EntrySeq, bool Complete, bool RequiresAction, string Status, bool Manual);

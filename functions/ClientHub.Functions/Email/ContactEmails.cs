@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using ClientHub.Core;
 using ClientHub.Core.Clients;
 using ClientHub.Core.Firms;
 using ClientHub.Core.Jobs;
@@ -25,6 +27,7 @@ public sealed class ContactEmails(JobStore store, FirmDocuments documents, IEmai
 {
     /// <summary>How long one delivery may take to send one email before another takes over; longer than the SendGrid timeout (15 s).</summary>
     private static readonly TimeSpan Claim = TimeSpan.FromSeconds(20);
+    private readonly ConcurrentDictionary<FirmId, Firm> _firms = new();
 
     /// <remarks>
     /// A permanent refusal by SendGrid fails an automation at once (the job shows it, <c>/retry</c>
@@ -35,7 +38,7 @@ public sealed class ContactEmails(JobStore store, FirmDocuments documents, IEmai
     public async Task<List<string>> SendAsync(Job job, Account account, string subject, string body, string effectKey, string? itemId, string purpose,
         CancellationToken cancellationToken)
     {
-        var firm = (await documents.GetAsync<Firm>(job.FirmId, DocumentKinds.Firm, job.FirmId.Value, cancellationToken))?.Value;
+        var firm = await FirmAsync(job.FirmId, cancellationToken);
         var contacts = (await documents.ListContactsAsync(job.FirmId, account.Id, cancellationToken)).Where(c => c.Notify).OrderBy(c => c.Id).ToList();
         var outcomes = new List<string>();
         foreach (var contact in contacts)
@@ -74,6 +77,18 @@ public sealed class ContactEmails(JobStore store, FirmDocuments documents, IEmai
             }
         }
         return outcomes;
+    }
+
+    /// <remarks>
+    /// A firm's document is written once, when the firm is created, and no route changes it, so each
+    /// process reads it once. (A route that renames firms would have to drop it from here.)
+    /// </remarks>
+    private async Task<Firm?> FirmAsync(FirmId firmId, CancellationToken cancellationToken)
+    {
+        if (_firms.TryGetValue(firmId, out var known)) return known;
+        var firm = (await documents.GetAsync<Firm>(firmId, DocumentKinds.Firm, firmId.Value, cancellationToken))?.Value;
+        if (firm is not null) _firms[firmId] = firm;
+        return firm;
     }
 
     private static string EmailId(string effectKey) =>

@@ -35,7 +35,8 @@ public static class ItemsApi
         tasks.MapPatch("/{id}", PatchTaskAsync);
 
         var requests = group.MapGroup("/requests").WithTags("Requests");
-        requests.MapGet("/", (StaffCaller caller, JobStore store, string? jobId, CancellationToken ct) => ListAsync<RequestItem>(caller, store, ItemTypes.Request, jobId, ct));
+        requests.MapGet("/", (StaffCaller caller, JobStore store, string? jobId, int? pageSize, string? continuationToken, CancellationToken ct) =>
+            ListAsync(caller, store, new ItemQuery(ItemTypes.Request, JobIdOf(jobId)), pageSize, continuationToken, ct));
         requests.MapPost("/", CreateRequestAsync);
         requests.MapGet("/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) => GetAsync<RequestItem>(id, caller, store, r, ct));
         requests.MapPatch("/{id}", PatchRequestAsync);
@@ -44,7 +45,8 @@ public static class ItemsApi
         group.MapGet("/proposals/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) => GetAsync<ProposalItem>(id, caller, store, r, ct)).WithTags("Proposals");
         group.MapGet("/invoices/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) => GetAsync<InvoiceItem>(id, caller, store, r, ct)).WithTags("Invoices");
         group.MapPost("/invoices/{id}/payments", PayInvoiceAsync).WithTags("Invoices");
-        group.MapGet("/messages", (StaffCaller caller, JobStore store, string? jobId, CancellationToken ct) => ListAsync<MessageItem>(caller, store, ItemTypes.Message, jobId, ct)).WithTags("Messages");
+        group.MapGet("/messages", (StaffCaller caller, JobStore store, string? jobId, int? pageSize, string? continuationToken, CancellationToken ct) =>
+            ListAsync(caller, store, new ItemQuery(ItemTypes.Message, JobIdOf(jobId)), pageSize, continuationToken, ct)).WithTags("Messages");
         group.MapPost("/messages/{id}/replies", ReplyAsync).WithTags("Messages");
         return api;
     }
@@ -68,24 +70,25 @@ public static class ItemsApi
         return TypedResults.Ok<LinkedItem>(typed);
     }
 
-    private static async Task<Ok<ListResponse<LinkedItem>>> ListAsync<T>(StaffCaller caller, JobStore store, string type, string? jobId, CancellationToken cancellationToken) where T : LinkedItem
+    private static async Task<Ok<ListResponse<LinkedItem>>> ListAsync(StaffCaller caller, JobStore store, ItemQuery query, int? pageSize,
+        string? continuationToken, CancellationToken cancellationToken)
     {
-        var items = await store.ListFirmItemsAsync(caller.FirmId, type, cancellationToken);
-        return TypedResults.Ok(new ListResponse<LinkedItem>(items.OfType<T>().Where(i => jobId is null || i.JobId?.Value == jobId).ToList<LinkedItem>(), null));
+        var page = await store.ListItemsAsync(caller.FirmId, query, HttpConventions.PageSize(pageSize), continuationToken, cancellationToken);
+        return TypedResults.Ok(new ListResponse<LinkedItem>(page.Items, page.ContinuationToken));
     }
 
+    /// <remarks>The text search <paramref name="q"/> is applied to each page, so a page may come back short; follow the continuation token.</remarks>
     private static async Task<Ok<ListResponse<LinkedItem>>> ListTasksAsync(StaffCaller caller, JobStore store, string? assigneeId, TaskStatus? status,
-        DateOnly? dueBefore, string? q, string? jobId, CancellationToken cancellationToken)
+        DateOnly? dueBefore, string? q, string? jobId, int? pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
-        var items = (await store.ListFirmItemsAsync(caller.FirmId, ItemTypes.Task, cancellationToken)).OfType<TaskItem>()
-            .Where(t => assigneeId is null || t.AssigneeId == assigneeId)
-            .Where(t => status is null || t.Status == status)
-            .Where(t => dueBefore is null || t.DueDate < dueBefore)
-            .Where(t => jobId is null || t.JobId?.Value == jobId)
-            .Where(t => q is null || t.Title.Contains(q, StringComparison.OrdinalIgnoreCase))
-            .ToList();
-        return TypedResults.Ok(new ListResponse<LinkedItem>(items, null));
+        var query = new ItemQuery(ItemTypes.Task, JobIdOf(jobId), assigneeId, status?.ToString(), dueBefore);
+        var page = await store.ListItemsAsync(caller.FirmId, query, HttpConventions.PageSize(pageSize), continuationToken, cancellationToken);
+        var items = page.Items.OfType<TaskItem>().Where(t => q is null || t.Title.Contains(q, StringComparison.OrdinalIgnoreCase)).ToList<LinkedItem>();
+        return TypedResults.Ok(new ListResponse<LinkedItem>(items, page.ContinuationToken));
     }
+
+    /// <summary>A job id from the query string. It only ever completes the caller's own partition key (the filter is escaped), so a malformed one simply matches nothing.</summary>
+    private static JobId? JobIdOf(string? jobId) => jobId is null ? null : new JobId(jobId);
 
     /// <summary>A task of a job joins the job's current entry (and counts for its automove); one without a job belongs to the firm.</summary>
     private static async Task<Results<Created<LinkedItem>, ValidationProblem>> CreateTaskAsync(CreateTaskRequest request, StaffCaller caller,

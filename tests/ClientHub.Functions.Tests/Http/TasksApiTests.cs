@@ -1,0 +1,50 @@
+using System.Net.Http.Json;
+using ClientHub.Functions.Tests.Infrastructure;
+
+namespace ClientHub.Functions.Tests.Http;
+
+public sealed class TasksApiTests(ClientHubHost host) : IClassFixture<ClientHubHost>
+{
+    [Fact]
+    public async Task The_task_list_filters_by_assignee_status_due_date_and_text()
+    {
+        var firm = await host.CreateFirmAsync();
+        var accountId = await firm.CreateAccountAsync();
+        var alex = await host.AddStaffAsync(firm);
+        async Task<string> TaskAsync(string title, string? assigneeId, string? dueDate, string status = "Todo") =>
+            (await firm.Owner.PostAsJsonAsync("/api/tasks", new { title, accountId, assigneeId, dueDate, status }).ExpectAsync(201)).Id();
+        var call = await TaskAsync("Call the client", alex.Id, "2026-12-10");
+        var file = await TaskAsync("File the return", alex.Id, "2026-12-20", "Done");
+        var review = await TaskAsync("Review the return", null, null);
+
+        async Task<string[]> ListAsync(string query) => (await firm.Owner.GetAsync($"/api/tasks{query}").ExpectAsync(200)).ItemIds().Order().ToArray();
+
+        Assert.Equal(new[] { call, file, review }.Order(), await ListAsync(""));
+        Assert.Equal(new[] { call, file }.Order(), await ListAsync($"?assigneeId={alex.Id}"));
+        Assert.Equal([file], await ListAsync("?status=Done"));
+        Assert.Equal([call], await ListAsync("?dueBefore=2026-12-15"));
+        Assert.Equal(new[] { file, review }.Order(), await ListAsync("?q=RETURN"));
+    }
+
+    [Fact]
+    public async Task The_task_list_pages_with_a_continuation_token()
+    {
+        var firm = await host.CreateFirmAsync();
+        var accountId = await firm.CreateAccountAsync();
+        var created = new List<string>();
+        for (var i = 0; i < 5; i++)
+            created.Add((await firm.Owner.PostAsJsonAsync("/api/tasks", new { title = $"Task {i}", accountId }).ExpectAsync(201)).Id());
+
+        var seen = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = await firm.Owner.GetAsync($"/api/tasks?pageSize=2{(token is null ? "" : $"&continuationToken={Uri.EscapeDataString(token)}")}").ExpectAsync(200);
+            Assert.True(page["items"]!.AsArray().Count <= 2);
+            seen.AddRange(page.ItemIds());
+            token = page["continuationToken"]?.GetValue<string>();
+        } while (token is not null);
+
+        Assert.Equal(created.Order(), seen.Order());
+    }
+}
