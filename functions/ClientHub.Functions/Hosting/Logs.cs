@@ -23,8 +23,8 @@ internal static partial class Logs
     [LoggerMessage(EventId = 1012, Level = LogLevel.Error, Message = "Message {MessageId} of queue {QueueName} moved to {PoisonQueueName} after {DequeueCount} deliveries")]
     public static partial void QueueMessagePoisoned(this ILogger logger, Exception exception, string queueName, string messageId, string poisonQueueName, long dequeueCount);
 
-    [LoggerMessage(EventId = 1013, Level = LogLevel.Error, Message = "OnPoisonedAsync of queue {QueueName} failed for message {MessageId}; the message stays and is poisoned again after its lease")]
-    public static partial void QueuePoisonCallbackFailed(this ILogger logger, Exception exception, string queueName, string messageId);
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Error, Message = "OnPoisonedAsync of queue {QueueName} failed for message {MessageId}; tried again after its lease: {Again}")]
+    public static partial void QueuePoisonCallbackFailed(this ILogger logger, Exception exception, string queueName, string messageId, bool again);
 
     [LoggerMessage(EventId = 1014, Level = LogLevel.Information, Message = "Message {MessageId} of queue {QueueName} released for redelivery because the host is stopping")]
     public static partial void QueueMessageReleased(this ILogger logger, string queueName, string messageId);

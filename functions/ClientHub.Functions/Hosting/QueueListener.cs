@@ -17,6 +17,9 @@ namespace ClientHub.Functions.Hosting;
 /// </remarks>
 internal sealed class QueueListener
 {
+    /// <summary>How many deliveries beyond <c>maxDequeueCount</c> a failing poison callback gets before the message is moved without it.</summary>
+    private const int PoisonCallbackRounds = 3;
+
     // Releasing a message is one storage call; a handler that ignores cancellation must not hold shutdown forever.
     private static readonly TimeSpan ReleaseGrace = TimeSpan.FromSeconds(5);
 
@@ -235,15 +238,17 @@ internal sealed class QueueListener
     {
         // The handler hears of it first (the job engine flags the job as failed): if that fails, the message
         // stays where it is, comes back after its lease with a dequeue count above the limit, and is poisoned
-        // again, so the callback is never lost. It must therefore be safe to repeat.
+        // again, so the callback is not lost to a passing outage. It must therefore be safe to repeat. A
+        // callback that keeps failing (on a body it cannot even parse, say) is given up on after a few rounds.
         try
         {
             await handler.OnPoisonedAsync(message, error, cancellationToken);
         }
         catch (Exception exception)
         {
-            _logger.QueuePoisonCallbackFailed(exception, QueueName, message.MessageId);
-            return;
+            var again = message.DequeueCount < _options.MaxDequeueCount + PoisonCallbackRounds;
+            _logger.QueuePoisonCallbackFailed(exception, QueueName, message.MessageId, again);
+            if (again) return;
         }
 
         try

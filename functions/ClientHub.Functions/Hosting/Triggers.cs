@@ -15,7 +15,8 @@ public interface IQueueTrigger
 
     /// <summary>
     /// Called with the last error before the message moves to the poison queue. Throwing leaves the
-    /// message in its queue to be poisoned (and this called) again, so it must be safe to repeat.
+    /// message in its queue to be poisoned (and this called) again, a few rounds at most, so it must be
+    /// safe to repeat.
     /// </summary>
     Task OnPoisonedAsync(QueueTriggerMessage message, Exception lastError, CancellationToken cancellationToken) => Task.CompletedTask;
 }

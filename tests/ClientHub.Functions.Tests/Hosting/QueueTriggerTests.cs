@@ -209,6 +209,29 @@ public sealed class QueueTriggerTests(ITestOutputHelper output)
         Assert.Equal(0, original.ApproximateMessagesCount);
     }
 
+    [Fact]
+    public async Task A_poison_callback_that_always_fails_is_given_up_on_and_the_message_still_reaches_the_poison_queue()
+    {
+        var probe = new Probe();
+        await using var host = await StartAsync<PoisonCallbackAlwaysFailingHandler>(probe, new()
+        {
+            ["ClientHub:Queues:MaxDequeueCount"] = "1",
+            ["ClientHub:Queues:MessageLease"] = "00:00:01",
+        });
+
+        await host.Queue(Queue).SendMessageAsync(BinaryData.FromString("garbled"));
+
+        await TriggerTestHost.EventuallyAsync(() => probe.Poisoned.Count >= 4, TimeSpan.FromSeconds(20), "the callback has had its rounds");
+        QueueMessage[] poisoned = [];
+        await TriggerTestHost.EventuallyAsync(() =>
+        {
+            poisoned = host.PoisonQueue(Queue).ReceiveMessages(maxMessages: 32).Value;
+            return poisoned.Length > 0;
+        }, TimeSpan.FromSeconds(10), "the message is in the poison queue");
+        Assert.Equal("garbled", Assert.Single(poisoned).Body.ToString());
+        Assert.Equal(4, probe.Poisoned.Count);
+    }
+
     private Task<TriggerTestHost> StartAsync<THandler>(Probe probe, Dictionary<string, string?>? settings = null)
         where THandler : class, IQueueTrigger =>
         TriggerTestHost.StartAsync(

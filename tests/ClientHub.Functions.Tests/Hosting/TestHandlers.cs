@@ -44,6 +44,22 @@ internal sealed class PoisonCallbackFailingOnceHandler(Probe probe) : IQueueTrig
     }
 }
 
+/// <summary>Always throws, and so does its poison callback (as on a body it cannot parse).</summary>
+internal sealed class PoisonCallbackAlwaysFailingHandler(Probe probe) : IQueueTrigger
+{
+    public Task RunAsync(QueueTriggerMessage message, CancellationToken cancellationToken)
+    {
+        probe.Attempts.Enqueue(message);
+        throw new InvalidOperationException("unreadable");
+    }
+
+    public Task OnPoisonedAsync(QueueTriggerMessage message, Exception lastError, CancellationToken cancellationToken)
+    {
+        probe.Poisoned.Enqueue((message, lastError));
+        throw new InvalidOperationException("still unreadable");
+    }
+}
+
 /// <summary>Runs until the host cancels it.</summary>
 internal sealed class NeverEndingHandler(Probe probe) : IQueueTrigger
 {
