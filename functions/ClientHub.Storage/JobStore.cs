@@ -19,7 +19,8 @@ public static class OutboxKinds
 public sealed record LinkSyncMessage(FirmId FirmId, string ItemId, Actor By);
 
 /// <summary>The message that runs automation #Index of entry #EntrySeq; its identity is the idempotency key.</summary>
-public sealed record AutomationMessage(FirmId FirmId, JobId JobId, int EntrySeq, int Index, string AutomationId)
+/// <remarks><c>Retries</c> is the job's retry count when the message was sent: a poison from before a retry must not flag the resumed chain.</remarks>
+public sealed record AutomationMessage(FirmId FirmId, JobId JobId, int EntrySeq, int Index, string AutomationId, int Retries = 0)
 {
     public string EffectKey => $"{JobId.Value}:{EntrySeq}:{AutomationId}";
 }
@@ -88,7 +89,7 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
 
         var outbox = transition.Effects.Select(e => e switch
             {
-                RunAutomation a => (OutboxKinds.Automation, JsonSerializer.Serialize(new AutomationMessage(job.FirmId, job.Id, a.EntrySeq, a.Index, a.AutomationId), ClientHubJson.Stored)),
+                RunAutomation a => (OutboxKinds.Automation, JsonSerializer.Serialize(new AutomationMessage(job.FirmId, job.Id, a.EntrySeq, a.Index, a.AutomationId, a.Retries), ClientHubJson.Stored)),
                 PublishEvent p => (OutboxKinds.Event, JsonSerializer.Serialize(new JobEventMessage(Ids.New(), job.FirmId, job.Id, p.Type, p.FromStageId, p.ToStageId, p.ItemId, now), ClientHubJson.Stored)),
                 SyncLinkedJobs l => (OutboxKinds.Links, JsonSerializer.Serialize(new LinkSyncMessage(job.FirmId, l.ItemId, l.By), ClientHubJson.Stored)),
                 ScheduleReminder r => (OutboxKinds.Timer, JsonSerializer.Serialize(new DurableTimer(job.FirmId, job.Id, r.ItemId, 1, r.Count, r.DaysBetween, r.DueAt), ClientHubJson.Stored)),
@@ -105,8 +106,9 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
         if (actions.Any(a => a.Entity.PartitionKey != pk))
             throw new InvalidOperationException("A job transaction may only touch the job's own partition.");
 
-        if (outbox.Count > 0) await marks.MarkAsync(pk, cancellationToken);
-        var responses = await Table.SubmitTransactionAsync(actions, cancellationToken);
+        var responses = outbox.Count > 0
+            ? await marks.UnderMarkAsync(pk, () => Table.SubmitTransactionAsync(actions, cancellationToken), cancellationToken)
+            : await Table.SubmitTransactionAsync(actions, cancellationToken);
         return new CommittedJob(job, responses.Value[0].Headers.ETag ?? default, outbox);
     }
 

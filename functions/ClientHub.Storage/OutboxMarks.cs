@@ -16,10 +16,9 @@ public sealed record OutboxMark(string PartitionKey, DateTimeOffset WrittenAt, E
 /// </summary>
 /// <remarks>
 /// A process re-marks a partition at most every third of <paramref name="lifetime"/>: a chain of
-/// steps costs one mark, not one per commit. A commit that relies on an earlier mark therefore has
-/// two thirds of the lifetime (40 s by default) to land before the mark may go, beyond the table
-/// service's 30 s server timeout. Marks are judged by the server's <c>Timestamp</c>, so this runs
-/// on the real clock, never on the test clock.
+/// steps costs one mark, not one per commit. A commit that relies on an earlier mark and lands more
+/// than a lifetime after it (an unusually slow, retried transaction) marks again afterwards. Marks
+/// are judged by the server's <c>Timestamp</c>, so this runs on the real clock, never on the test clock.
 /// </remarks>
 public sealed class OutboxMarks(TableServiceClient tables, StorageNames names, TimeSpan lifetime)
 {
@@ -31,16 +30,31 @@ public sealed class OutboxMarks(TableServiceClient tables, StorageNames names, T
     /// <summary>How long a mark stays after its last write, even when its partition's outbox is empty.</summary>
     public TimeSpan Lifetime => lifetime;
 
-    /// <summary>Marks the partition, unless this process did so recently enough for the mark to still stand.</summary>
-    public async Task MarkAsync(string partitionKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes <paramref name="transaction"/>, which adds outbox rows to the partition, under a mark: the
+    /// partition is marked first (unless this process did so recently enough for the mark to still
+    /// stand), and marked again if the transaction took so long that the sweeper may have removed the
+    /// mark before the rows landed.
+    /// </summary>
+    public async Task<T> UnderMarkAsync<T>(string partitionKey, Func<Task<T>> transaction, CancellationToken cancellationToken)
+    {
+        var markedAt = await MarkAsync(partitionKey, reuse: true, cancellationToken);
+        var result = await transaction();
+        // The sweeper removes a mark only once it is a lifetime old, after finding the outbox empty.
+        if (TimeProvider.System.GetUtcNow() - markedAt >= lifetime) await MarkAsync(partitionKey, reuse: false, cancellationToken);
+        return result;
+    }
+
+    private async Task<DateTimeOffset> MarkAsync(string partitionKey, bool reuse, CancellationToken cancellationToken)
     {
         // Taken before the write, so the mark's server Timestamp is never earlier than what we remember.
         var now = TimeProvider.System.GetUtcNow();
-        if (_markedAt.TryGetValue(partitionKey, out var markedAt) && now - markedAt < _reuse) return;
+        if (reuse && _markedAt.TryGetValue(partitionKey, out var markedAt) && now - markedAt < _reuse) return markedAt;
         await _table.UpsertEntityAsync(new TableEntity(partitionKey, ""), TableUpdateMode.Replace, cancellationToken);
         _markedAt[partitionKey] = now;
         if (_markedAt.Count > Remembered)
             foreach (var old in _markedAt.Where(m => now - m.Value >= _reuse)) _markedAt.TryRemove(old);
+        return now;
     }
 
     /// <summary>Marks last written before <paramref name="before"/>.</summary>

@@ -41,11 +41,18 @@ public sealed record Job
     /// <summary>Index of the next automation of this entry to run (equal to the count once all ran).</summary>
     public int NextAutomation { get; init; }
 
-    /// <summary>
-    /// Id of that automation. The chain follows ids, not positions: a pipeline edited under a running
-    /// entry (an automation added, moved or removed before it) still runs the rest of the stage once each.
-    /// </summary>
+    /// <summary>Id of that automation.</summary>
     public string? NextAutomationId { get; init; }
+
+    /// <summary>
+    /// Ids of this entry's automations that ran (or were skipped). The next one to run is the first of
+    /// the stage, in its current order, that is not among them: a pipeline edited under a running entry
+    /// (automations added, moved or removed) still runs every automation of the stage once.
+    /// </summary>
+    public IReadOnlyList<string> AutomationsRun { get; init; } = [];
+
+    /// <summary>How often <c>/retry</c> resumed a failed chain; a queue message carries it, so a poisoned message from before a retry is told apart.</summary>
+    public int Retries { get; init; }
 
     public AutomationState Automation { get; init; } = AutomationState.Idle;
     public string? AutomationError { get; init; }

@@ -39,23 +39,25 @@ public static class JobMachine
 
     /// <summary>
     /// Automation #<paramref name="index"/> of entry #<paramref name="entrySeq"/> ran (or was skipped):
-    /// apply what it changed on the job, then run the one after it in the stage as it is now (or, when
-    /// it was removed from the stage, the one that took its place), or finish the entry.
+    /// apply what it changed on the job, then run the next automation of the stage not run yet in this
+    /// entry, or finish the entry.
     /// </summary>
     public static Transition AutomationDone(Job job, Pipeline pipeline, int entrySeq, int index, Func<Job, Job> change,
         HistoryEntry record, Account account, DateTimeOffset now)
     {
         if (!IsCurrent(job, entrySeq, index)) return Transition.None(job);
         var stage = pipeline.Find(job.StageId);
-        var position = stage?.IndexOfAutomation(job.NextAutomationId ?? stage.Automations.ElementAtOrDefault(index)?.Id) ?? -1;
-        var done = new Transition(change(job) with { UpdatedAt = now }, [], [record]);
-        return RunFrom(done, stage, position >= 0 ? position + 1 : index, j => FinishEntry(j, pipeline, account, now));
+        var ran = job.NextAutomationId ?? stage?.Automations.ElementAtOrDefault(index)?.Id;
+        var changed = change(job) with { AutomationsRun = ran is null ? job.AutomationsRun : [.. job.AutomationsRun, ran], UpdatedAt = now };
+        return RunNext(new Transition(changed, [], [record]), stage, j => FinishEntry(j, pipeline, account, now));
     }
 
     /// <summary>Whether automation #index (<paramref name="automationId"/>, when given) of entry #entrySeq is the one the job waits for.</summary>
-    public static bool IsCurrent(Job job, int entrySeq, int index, string? automationId = null) =>
+    /// <param name="retries">When given, a message sent before the chain's last <c>/retry</c> is not current.</param>
+    public static bool IsCurrent(Job job, int entrySeq, int index, string? automationId = null, int? retries = null) =>
         job.EntrySeq == entrySeq && job.NextAutomation == index && job.Automation == AutomationState.Running && job.Status == JobStatus.Active
-        && (automationId is null || job.NextAutomationId is null || job.NextAutomationId == automationId);
+        && (automationId is null || job.NextAutomationId is null || job.NextAutomationId == automationId)
+        && (retries is null || retries == job.Retries);
 
     /// <summary>The queue gave up on an automation: the chain halts and the job shows the error until retried.</summary>
     public static Transition AutomationFailed(Job job, int entrySeq, int index, string error, DateTimeOffset now)
@@ -65,20 +67,17 @@ public static class JobMachine
         return new Transition(failed, [], [new HistoryEntry(now, HistoryKinds.AutomationFailed, job.StageId, job.StageId, Actor.System, error)]);
     }
 
-    /// <summary>Resumes a failed chain at the automation that failed; earlier ones are not run again.</summary>
-    public static Transition Retry(Job job, Pipeline pipeline, Actor by, DateTimeOffset now)
+    /// <summary>Resumes a failed chain at the automation that failed (wherever an edit since has put it); those that ran are not run again.</summary>
+    public static Transition Retry(Job job, Pipeline pipeline, Actor by, Account account, DateTimeOffset now)
     {
         if (job.Automation != AutomationState.Failed)
             throw new StageTransitionRejected(job.Id, job.StageId, job.StageId, "Only a job whose automation failed can be retried.");
         if (job.Status != JobStatus.Active)
             throw new StageTransitionRejected(job.Id, job.StageId, job.StageId, $"The job is {job.Status}: its automations no longer run.");
         var stage = pipeline.Find(job.StageId);
-        var resumed = job with { Automation = AutomationState.Running, AutomationError = null, UpdatedAt = now };
+        var resumed = job with { Automation = AutomationState.Running, AutomationError = null, Retries = job.Retries + 1, UpdatedAt = now };
         var history = new HistoryEntry(now, HistoryKinds.Retried, job.StageId, job.StageId, by, null);
-        // The failed automation, wherever an edit since has put it; if it was removed, what took its place.
-        var position = stage?.IndexOfAutomation(job.NextAutomationId) ?? -1;
-        return RunFrom(new Transition(resumed, [], [history]), stage, position >= 0 ? position : job.NextAutomation,
-            j => Transition.None(j with { Automation = AutomationState.Idle }));
+        return RunNext(new Transition(resumed, [], [history]), stage, j => FinishEntry(j, pipeline, account, now));
     }
 
     /// <summary>An item linked to the job was linked (counts for automove when incomplete).</summary>
@@ -130,6 +129,7 @@ public static class JobMachine
         {
             StageId = stage.Id,
             EntrySeq = job.EntrySeq + 1,
+            AutomationsRun = [],
             PendingItems = 0,
             Automation = AutomationState.Running,
             AutomationError = null,
@@ -138,17 +138,19 @@ public static class JobMachine
             ClientFacing = visible is { } v && job.ClientFacing is { } carried ? carried with { Visible = v } : job.ClientFacing,
             UpdatedAt = now,
         };
-        return RunFrom(new Transition(entered, [], [record]), stage, 0, j => FinishEntry(j, pipeline, account, now));
+        return RunNext(new Transition(entered, [], [record]), stage, j => FinishEntry(j, pipeline, account, now));
     }
 
-    /// <summary>Asks for the stage's automation at <paramref name="position"/>, or, past the last one, lets <paramref name="finish"/> end the entry.</summary>
-    private static Transition RunFrom(Transition transition, Stage? stage, int position, Func<Job, Transition> finish)
+    /// <summary>Asks for the stage's first automation not run yet in this entry, or, when none is left, lets <paramref name="finish"/> end it.</summary>
+    private static Transition RunNext(Transition transition, Stage? stage, Func<Job, Transition> finish)
     {
         var job = transition.Job;
-        if (stage?.Automations.ElementAtOrDefault(position) is { } automation)
-            return (transition with { Job = job with { NextAutomation = position, NextAutomationId = automation.Id } })
-                .With(new RunAutomation(job.EntrySeq, position, automation.Id));
-        return (transition with { Job = job with { NextAutomation = position, NextAutomationId = null } }).Then(finish);
+        var automations = stage?.Automations ?? [];
+        for (var position = 0; position < automations.Count; position++)
+            if (!job.AutomationsRun.Contains(automations[position].Id))
+                return (transition with { Job = job with { NextAutomation = position, NextAutomationId = automations[position].Id } })
+                    .With(new RunAutomation(job.EntrySeq, position, automations[position].Id, job.Retries));
+        return (transition with { Job = job with { NextAutomation = automations.Count, NextAutomationId = null } }).Then(finish);
     }
 
     private static Transition FinishEntry(Job job, Pipeline pipeline, Account account, DateTimeOffset now) =>

@@ -72,7 +72,7 @@ public sealed class AutomationStep(JobEngine engine, AutomationRunner runner, IL
     {
         EngineLog.AutomationFailed(logger, run.FirmId, run.JobId, run.EntrySeq, run.AutomationId, error);
         await engine.TransitionAsync(run.FirmId, run.JobId, null, c =>
-            JobMachine.IsCurrent(c.Job, run.EntrySeq, run.Index, run.AutomationId)
+            JobMachine.IsCurrent(c.Job, run.EntrySeq, run.Index, run.AutomationId, run.Retries)
                 ? JobWrite.Of(JobMachine.AutomationFailed(c.Job, run.EntrySeq, run.Index, error, engine.Now))
                 : null, cancellationToken);
     }

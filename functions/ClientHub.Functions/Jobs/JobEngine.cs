@@ -124,8 +124,8 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
                 IReadOnlyList<OutboxRow> outbox = SyncOf(prepared.After) is { } sync ? [JobStore.OutboxRowFor(partition, sync, firmId)] : [];
                 try
                 {
-                    if (outbox.Count > 0) await store.Marks.MarkAsync(partition, cancellationToken);
-                    await store.Table.SubmitTransactionAsync([prepared.Row, .. outbox.Select(JobStore.Insert)], cancellationToken);
+                    Task<Response<IReadOnlyList<Response>>> Write() => store.Table.SubmitTransactionAsync([prepared.Row, .. outbox.Select(JobStore.Insert)], cancellationToken);
+                    await (outbox.Count > 0 ? store.Marks.UnderMarkAsync(partition, Write, cancellationToken) : Write());
                     await dispatcher.DispatchCommittedAsync(outbox, cancellationToken);
                     break;
                 }
@@ -197,7 +197,9 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     /// <summary>Links an item of another partition to a job by hand; it counts for automove in the current entry.</summary>
     /// <remarks>
     /// The item names the job first, so every change of the item from then on reaches the job (<see cref="SyncLinkedJobsAsync"/>);
-    /// the link row is then written from the item as read inside the job's transaction, after that.
+    /// the link row is then written from the item as read inside the job's transaction, with a sync of
+    /// its own in the outbox: a change that slipped in between that read and the commit found no link
+    /// row to update, and is caught up by it.
     /// </remarks>
     public async Task<(Versioned<Job> Job, JobWrite? Write)?> LinkItemAsync(FirmId firmId, JobId jobId, LinkedItem item, CancellationToken cancellationToken)
     {
@@ -210,7 +212,8 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
                 select: ["EntrySeq"], cancellationToken: cancellationToken);
             if (existing.HasValue && existing.Value!.GetInt32("EntrySeq") == c.Job.EntrySeq) return null;
             if (await store.GetItemAsync(firmId, item.Id, cancellationToken) is not { } current) return null;
-            return JobWrite.Of(JobMachine.ItemLinked(c.Job, c.Job.EntrySeq, !Pending(current.Value), Now),
+            var linked = JobMachine.ItemLinked(c.Job, c.Job.EntrySeq, !Pending(current.Value), Now);
+            return JobWrite.Of(linked with { Effects = [.. linked.Effects, new SyncLinkedJobs(item.Id, Actor.System)] },
                 new TableTransactionAction(TableTransactionActionType.UpsertReplace, JobStore.LinkEntity(firmId, jobId, current.Value, c.Job.EntrySeq)));
         }, cancellationToken);
     }

@@ -158,11 +158,11 @@ public sealed class JobMachineTests
         var failed = JobMachine.AutomationFailed(job, 1, 1, "SendGrid answered 503", Now).Job;
         Assert.Equal(AutomationState.Failed, failed.Automation);
 
-        var resumed = JobMachine.Retry(failed, pipeline, Actor.Staff("s"), Now);
+        var resumed = JobMachine.Retry(failed, pipeline, Actor.Staff("s"), Client, Now);
 
         Assert.Equal(AutomationState.Running, resumed.Job.Automation);
         Assert.Null(resumed.Job.AutomationError);
-        Assert.Equal(new RunAutomation(1, 1, "a-a1"), Assert.Single(resumed.Effects.OfType<RunAutomation>()));
+        Assert.Equal(new RunAutomation(1, 1, "a-a1", Retries: 1), Assert.Single(resumed.Effects.OfType<RunAutomation>()));
     }
 
     [Fact]
@@ -184,7 +184,7 @@ public sealed class JobMachineTests
         var completed = JobMachine.Complete(failed, Actor.Staff("s"), Now).Job;
         Assert.Equal(AutomationState.Failed, completed.Automation);
 
-        Assert.Throws<StageTransitionRejected>(() => JobMachine.Retry(completed, pipeline, Actor.Staff("s"), Now));
+        Assert.Throws<StageTransitionRejected>(() => JobMachine.Retry(completed, pipeline, Actor.Staff("s"), Client, Now));
     }
 
     private static Pipeline WithoutAutomation(Pipeline pipeline, string automationId) => pipeline with
@@ -227,9 +227,47 @@ public sealed class JobMachineTests
         var job = Finish(Finish(Add(pipeline).Job, pipeline, 0).Job, pipeline, 1).Job;
         var failed = JobMachine.AutomationFailed(job, 1, 2, "SendGrid answered 503", Now).Job;
 
-        var resumed = JobMachine.Retry(failed, WithoutAutomation(pipeline, "a-a0"), Actor.Staff("s"), Now);
+        var resumed = JobMachine.Retry(failed, WithoutAutomation(pipeline, "a-a0"), Actor.Staff("s"), Client, Now);
 
-        Assert.Equal(new RunAutomation(1, 1, "a-a2"), Assert.Single(resumed.Effects.OfType<RunAutomation>()));
+        Assert.Equal(new RunAutomation(1, 1, "a-a2", Retries: 1), Assert.Single(resumed.Effects.OfType<RunAutomation>()));
+    }
+
+    [Fact]
+    public void Moving_the_failed_automation_first_does_not_run_again_the_ones_that_ran()
+    {
+        var pipeline = Pipeline(Stage("a", automations: 3), Stage("b"));
+        var job = Finish(Add(pipeline).Job, pipeline, 0).Job;
+        var failed = JobMachine.AutomationFailed(job, 1, 1, "SendGrid answered 503", Now).Job;
+        var stage = pipeline.Stages[0];
+        var reordered = pipeline with { Stages = [stage with { Automations = [stage.Automations[1], stage.Automations[0], stage.Automations[2]] }, pipeline.Stages[1]] };
+
+        var resumed = JobMachine.Retry(failed, reordered, Actor.Staff("s"), Client, Now);
+        Assert.Equal(new RunAutomation(1, 0, "a-a1", Retries: 1), Assert.Single(resumed.Effects.OfType<RunAutomation>()));
+        var next = Finish(resumed.Job, reordered, 0);
+
+        Assert.Equal(new RunAutomation(1, 2, "a-a2", Retries: 1), Assert.Single(next.Effects.OfType<RunAutomation>()));
+    }
+
+    [Fact]
+    public void A_poisoned_message_from_before_a_retry_is_not_current()
+    {
+        var pipeline = Pipeline(Stage("a", automations: 2), Stage("b"));
+        var failed = JobMachine.AutomationFailed(Add(pipeline).Job, 1, 0, "SendGrid answered 503", Now).Job;
+        var resumed = JobMachine.Retry(failed, pipeline, Actor.Staff("s"), Client, Now).Job;
+
+        Assert.False(JobMachine.IsCurrent(resumed, 1, 0, "a-a0", retries: 0));
+        Assert.True(JobMachine.IsCurrent(resumed, 1, 0, "a-a0", retries: 1));
+    }
+
+    [Fact]
+    public void A_retry_with_nothing_left_to_run_finishes_the_entry_and_automoves()
+    {
+        var pipeline = Pipeline(Stage("a", automove: true, automations: 1), Stage("b"));
+        var failed = JobMachine.AutomationFailed(Add(pipeline).Job, 1, 0, "SendGrid answered 503", Now).Job;
+
+        var resumed = JobMachine.Retry(failed, WithoutAutomation(pipeline, "a-a0"), Actor.Staff("s"), Client, Now);
+
+        Assert.Equal("b", resumed.Job.StageId);
     }
 
     [Fact]

@@ -45,7 +45,7 @@ public static class JobsApi
         jobs.MapPost("/{id}/archive", (string id, StaffCaller caller, JobEngine engine, FirmDocuments documents, HttpResponse response, CancellationToken ct) =>
             SimpleTransitionAsync(id, caller, engine, documents, response, c => JobMachine.Archive(c.Job, Actor.Staff(caller.StaffId), engine.Now), ct));
         jobs.MapPost("/{id}/retry", (string id, StaffCaller caller, JobEngine engine, FirmDocuments documents, HttpResponse response, CancellationToken ct) =>
-            SimpleTransitionAsync(id, caller, engine, documents, response, c => JobMachine.Retry(c.Job, c.Pipeline, Actor.Staff(caller.StaffId), engine.Now), ct));
+            SimpleTransitionAsync(id, caller, engine, documents, response, c => JobMachine.Retry(c.Job, c.Pipeline, Actor.Staff(caller.StaffId), c.Account, engine.Now), ct));
         jobs.MapGet("/{id}/history", HistoryAsync);
         jobs.MapGet("/{id}/items", ItemsAsync);
         jobs.MapPost("/{id}/items", LinkItemAsync);
