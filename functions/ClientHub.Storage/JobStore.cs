@@ -91,7 +91,7 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
             {
                 RunAutomation a => (OutboxKinds.Automation, JsonSerializer.Serialize(new AutomationMessage(job.FirmId, job.Id, a.EntrySeq, a.Index, a.AutomationId, a.Retries), ClientHubJson.Stored)),
                 PublishEvent p => (OutboxKinds.Event, JsonSerializer.Serialize(new JobEventMessage(Ids.New(), job.FirmId, job.Id, p.Type, p.FromStageId, p.ToStageId, p.ItemId, now), ClientHubJson.Stored)),
-                SyncLinkedJobs l => (OutboxKinds.Links, JsonSerializer.Serialize(new LinkSyncMessage(job.FirmId, l.ItemId, l.By), ClientHubJson.Stored)),
+                SyncLinkedJobs l => (OutboxKinds.Links, LinksPayload(job.FirmId, l)),
                 ScheduleReminder r => (OutboxKinds.Timer, JsonSerializer.Serialize(new DurableTimer(job.FirmId, job.Id, r.ItemId, 1, r.Count, r.DaysBetween, r.DueAt), ClientHubJson.Stored)),
                 _ => throw new NotSupportedException(e.GetType().Name),
             })
@@ -131,7 +131,10 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
     /// write it in the same transaction as the change that caused it, after marking the partition.
     /// </summary>
     public static OutboxRow OutboxRowFor(string partitionKey, SyncLinkedJobs sync, FirmId firmId) =>
-        new(partitionKey, $"outbox|{Ids.New()}", OutboxKinds.Links, JsonSerializer.Serialize(new LinkSyncMessage(firmId, sync.ItemId, sync.By), ClientHubJson.Stored));
+        new(partitionKey, $"outbox|{Ids.New()}", OutboxKinds.Links, LinksPayload(firmId, sync));
+
+    private static string LinksPayload(FirmId firmId, SyncLinkedJobs sync) =>
+        JsonSerializer.Serialize(new LinkSyncMessage(firmId, sync.ItemId, sync.By), ClientHubJson.Stored);
 
     public static TableTransactionAction Insert(OutboxRow row) =>
         new(TableTransactionActionType.Add, new TableEntity(row.PartitionKey, row.RowKey) { ["Kind"] = row.Kind, ["Payload"] = row.Payload });

@@ -24,8 +24,6 @@ public sealed record Stage
     public bool Automove { get; init; }
     public Conditions? Conditions { get; init; }
     public IReadOnlyList<Automation> Automations { get; init; } = [];
-
-    public int IndexOfAutomation(string? automationId) => Automations.ToList().FindIndex(a => a.Id == automationId);
 }
 
 public sealed record Reminders(bool Enabled, int DaysBetween = 3, int Count = 1);

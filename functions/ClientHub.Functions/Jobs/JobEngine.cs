@@ -162,7 +162,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
             {
                 var link = await store.Table.GetEntityIfExistsAsync<TableEntity>(JobStore.PartitionKey(firmId, jobId), JobStore.LinkRowKey(itemId),
                     cancellationToken: cancellationToken);
-                // Read again inside the decision, so a conflict re-reads both; a link not written yet is written from the item itself.
+                // Read inside the decision, so a conflict re-reads both. A link not written yet is caught up by the sync its own transaction queues.
                 if (!link.HasValue || await store.GetItemAsync(firmId, itemId, cancellationToken) is not { } current) return null;
                 var entrySeq = link.Value!.GetInt32("EntrySeq") ?? 0;
                 var stored = JobStore.LinkEntity(firmId, jobId, current.Value, entrySeq);
