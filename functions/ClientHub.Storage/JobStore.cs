@@ -15,8 +15,8 @@ public static class OutboxKinds
     public const string Automation = "automation", Event = "event", Card = "card", Timer = "timer", Links = "links";
 }
 
-/// <summary>Asks the jobs an item is linked to by hand to re-read it (<see cref="SyncLinkedJobs"/>).</summary>
-public sealed record LinkSyncMessage(FirmId FirmId, string ItemId, Actor By);
+/// <summary>Asks the jobs an item is linked to by hand to re-read it (<see cref="SyncLinkedJobs"/>); <c>Round</c> counts how often it was sent again after being poisoned.</summary>
+public sealed record LinkSyncMessage(FirmId FirmId, string ItemId, Actor By, int Round = 0);
 
 /// <summary>The message that runs automation #Index of entry #EntrySeq; its identity is the idempotency key.</summary>
 /// <remarks><c>Retries</c> is the job's retry count when the message was sent: a poison from before a retry must not flag the resumed chain.</remarks>

@@ -39,10 +39,16 @@ public sealed class OutboxMarks(TableServiceClient tables, StorageNames names, T
     public async Task<T> UnderMarkAsync<T>(string partitionKey, Func<Task<T>> transaction, CancellationToken cancellationToken)
     {
         var markedAt = await MarkAsync(partitionKey, reuse: true, cancellationToken);
-        var result = await transaction();
-        // The sweeper removes a mark only once it is a lifetime old, after finding the outbox empty.
-        if (TimeProvider.System.GetUtcNow() - markedAt >= lifetime) await MarkAsync(partitionKey, reuse: false, cancellationToken);
-        return result;
+        try
+        {
+            return await transaction();
+        }
+        finally
+        {
+            // The sweeper removes a mark only once it is a lifetime old, after finding the outbox empty. Also
+            // after a failure: a retried attempt may have failed (412) on what an earlier, lost one committed.
+            if (TimeProvider.System.GetUtcNow() - markedAt >= lifetime) await MarkAsync(partitionKey, reuse: false, CancellationToken.None);
+        }
     }
 
     private async Task<DateTimeOffset> MarkAsync(string partitionKey, bool reuse, CancellationToken cancellationToken)

@@ -48,7 +48,8 @@ public static class JobMachine
         if (!IsCurrent(job, entrySeq, index)) return Transition.None(job);
         var stage = pipeline.Find(job.StageId);
         var ran = job.NextAutomationId ?? stage?.Automations.ElementAtOrDefault(index)?.Id;
-        var changed = change(job) with { AutomationsRun = ran is null ? job.AutomationsRun : [.. job.AutomationsRun, ran], UpdatedAt = now };
+        var before = RunBefore(job, stage);
+        var changed = change(job) with { AutomationsRun = ran is null ? before : [.. before, ran], UpdatedAt = now };
         return RunNext(new Transition(changed, [], [record]), stage, j => FinishEntry(j, pipeline, account, now));
     }
 
@@ -75,7 +76,10 @@ public static class JobMachine
         if (job.Status != JobStatus.Active)
             throw new StageTransitionRejected(job.Id, job.StageId, job.StageId, $"The job is {job.Status}: its automations no longer run.");
         var stage = pipeline.Find(job.StageId);
-        var resumed = job with { Automation = AutomationState.Running, AutomationError = null, Retries = job.Retries + 1, UpdatedAt = now };
+        var resumed = job with
+        {
+            Automation = AutomationState.Running, AutomationError = null, Retries = job.Retries + 1, AutomationsRun = RunBefore(job, stage), UpdatedAt = now,
+        };
         var history = new HistoryEntry(now, HistoryKinds.Retried, job.StageId, job.StageId, by, null);
         return RunNext(new Transition(resumed, [], [history]), stage, j => FinishEntry(j, pipeline, account, now));
     }
@@ -140,6 +144,15 @@ public static class JobMachine
         };
         return RunNext(new Transition(entered, [], [record]), stage, j => FinishEntry(j, pipeline, account, now));
     }
+
+    /// <summary>
+    /// The automations of the entry that ran. A row written before they were recorded (none recorded, yet
+    /// waiting past the first) counts the ones before the position it waits at, as it did then.
+    /// </summary>
+    private static IReadOnlyList<string> RunBefore(Job job, Stage? stage) =>
+        job.AutomationsRun.Count == 0 && job.NextAutomation > 0 && stage is not null
+            ? stage.Automations.Take(job.NextAutomation).Select(a => a.Id).ToList()
+            : job.AutomationsRun;
 
     /// <summary>Asks for the stage's first automation not run yet in this entry, or, when none is left, lets <paramref name="finish"/> end it.</summary>
     private static Transition RunNext(Transition transition, Stage? stage, Func<Job, Transition> finish)

@@ -17,7 +17,7 @@ namespace ClientHub.Functions.Hosting;
 /// </remarks>
 internal sealed class QueueListener
 {
-    /// <summary>How many deliveries beyond <c>maxDequeueCount</c> a failing poison callback gets before the message is moved without it.</summary>
+    /// <summary>How many deliveries beyond <c>maxDequeueCount</c> a poison callback failing for a reason other than storage gets before the message is moved without it.</summary>
     private const int PoisonCallbackRounds = 3;
 
     // Releasing a message is one storage call; a handler that ignores cancellation must not hold shutdown forever.
@@ -238,15 +238,16 @@ internal sealed class QueueListener
     {
         // The handler hears of it first (the job engine flags the job as failed): if that fails, the message
         // stays where it is, comes back after its lease with a dequeue count above the limit, and is poisoned
-        // again, so the callback is not lost to a passing outage. It must therefore be safe to repeat. A
-        // callback that keeps failing (on a body it cannot even parse, say) is given up on after a few rounds.
+        // again, so the callback is not lost to an outage however long. It must therefore be safe to repeat.
+        // A callback that keeps failing for another reason (a body it cannot parse, say) is given up on after
+        // a few rounds.
         try
         {
             await handler.OnPoisonedAsync(message, error, cancellationToken);
         }
         catch (Exception exception)
         {
-            var again = message.DequeueCount < _options.MaxDequeueCount + PoisonCallbackRounds;
+            var again = StorageFailures.IsStorageFailure(exception, cancellationToken) || message.DequeueCount < _options.MaxDequeueCount + PoisonCallbackRounds;
             _logger.QueuePoisonCallbackFailed(exception, QueueName, message.MessageId, again);
             if (again) return;
         }

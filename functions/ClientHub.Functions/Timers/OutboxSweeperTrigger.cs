@@ -19,11 +19,12 @@ internal sealed class OutboxSweeperTrigger(JobStore store, OutboxDispatcher disp
     {
         var now = TimeProvider.System.GetUtcNow();
         var olderThan = now - options.Value.OutboxSweepAge;
-        // Usually only partitions marked a while ago are looked into. Once a minute (the run due at second 0)
-        // young marks are too: busy instances refreshing a mark over and over would otherwise hide the rows
-        // a crashed one left under it.
+        // Usually only partitions marked a while ago are looked into. In the runs due in the first seconds of
+        // a minute young marks are too: busy instances refreshing a mark over and over would otherwise hide
+        // the rows a crashed one left under it.
+        var everyMark = timer.ScheduledFor.Second < options.Value.OutboxSweepAge.TotalSeconds;
         var marks = new List<OutboxMark>();
-        await foreach (var mark in store.Marks.OlderThanAsync(timer.ScheduledFor.Second == 0 ? now : olderThan, cancellationToken)) marks.Add(mark);
+        await foreach (var mark in store.Marks.OlderThanAsync(everyMark ? now : olderThan, cancellationToken)) marks.Add(mark);
         foreach (var mark in marks)
         {
             try

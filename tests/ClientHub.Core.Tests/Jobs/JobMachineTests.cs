@@ -249,6 +249,17 @@ public sealed class JobMachineTests
     }
 
     [Fact]
+    public void A_job_written_before_the_run_automations_were_recorded_goes_on_from_where_it_waits()
+    {
+        var pipeline = Pipeline(Stage("a", automations: 4), Stage("b"));
+        var legacy = Finish(Finish(Add(pipeline).Job, pipeline, 0).Job, pipeline, 1).Job with { AutomationsRun = [], NextAutomationId = null };
+
+        var next = Finish(legacy, pipeline, 2);
+
+        Assert.Equal(new RunAutomation(1, 3, "a-a3"), Assert.Single(next.Effects.OfType<RunAutomation>()));
+    }
+
+    [Fact]
     public void A_poisoned_message_from_before_a_retry_is_not_current()
     {
         var pipeline = Pipeline(Stage("a", automations: 2), Stage("b"));
