@@ -59,7 +59,8 @@ public static class ClientHubApplication
         services.AddTimerTrigger<OutboxSweeperTrigger>(OutboxSweeperTrigger.Name, configuration[$"{EngineOptions.Section}:SweepSchedule"] ?? new EngineOptions().SweepSchedule);
 
         services.AddAccessKeyAuth();
-        services.AddProblemDetails();
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Detail ??= ProblemDetailDefaults.For(context.ProblemDetails.Status));
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.ConfigureHttpJsonOptions(o => ClientHubJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

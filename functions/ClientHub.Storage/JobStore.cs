@@ -185,14 +185,27 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
     /// <summary>A job's linked items: its own (<c>item|</c>) and those linked by hand (<c>link|</c>).</summary>
     public async Task<List<ItemLink>> ListLinksAsync(FirmId firmId, JobId jobId, CancellationToken cancellationToken)
     {
-        var pk = PartitionKey(firmId, jobId);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and ((RowKey gt {"item|"} and RowKey lt {"item}"}) or (RowKey gt {"link|"} and RowKey lt {"link}"}))");
         var links = new List<ItemLink>();
-        await foreach (var e in Table.QueryAsync<TableEntity>(filter, select: ["RowKey", "Type", "EntrySeq", "Complete", "RequiresAction", "Status"], cancellationToken: cancellationToken))
-            links.Add(new ItemLink(e.RowKey[5..], e.GetString("Type"), e.GetInt32("EntrySeq") ?? 0, e.GetBoolean("Complete") ?? false,
-                e.GetBoolean("RequiresAction") ?? true, e.GetString("Status") ?? "", e.RowKey.StartsWith("link|", StringComparison.Ordinal)));
+        await foreach (var e in QueryLinks(firmId, jobId, pageSize: null, cancellationToken)) links.Add(ToLink(e));
         return links;
     }
+
+    /// <summary>A page of a job's linked items.</summary>
+    public async Task<ListPage<ItemLink>> LinksPageAsync(FirmId firmId, JobId jobId, int pageSize, string? continuationToken, CancellationToken cancellationToken)
+    {
+        await foreach (var page in QueryLinks(firmId, jobId, pageSize, cancellationToken).AsPages(continuationToken, pageSize))
+            return new ListPage<ItemLink>(page.Values.Select(ToLink).ToList(), page.ContinuationToken);
+        return new ListPage<ItemLink>([], null);
+    }
+
+    private AsyncPageable<TableEntity> QueryLinks(FirmId firmId, JobId jobId, int? pageSize, CancellationToken cancellationToken) =>
+        Table.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey(firmId, jobId)} and ((RowKey gt {"item|"} and RowKey lt {"item}"}) or (RowKey gt {"link|"} and RowKey lt {"link}"}))"),
+            pageSize, select: ["RowKey", "Type", "EntrySeq", "Complete", "RequiresAction", "Status"], cancellationToken: cancellationToken);
+
+    private static ItemLink ToLink(TableEntity e) =>
+        new(e.RowKey[5..], e.GetString("Type"), e.GetInt32("EntrySeq") ?? 0, e.GetBoolean("Complete") ?? false,
+            e.GetBoolean("RequiresAction") ?? true, e.GetString("Status") ?? "", e.RowKey.StartsWith("link|", StringComparison.Ordinal));
 
     /// <summary>
     /// A page of the firm's items of one type (firm-wide lists such as <c>GET /api/tasks</c>), filtered by

@@ -19,7 +19,8 @@ namespace ClientHub.Core.Items;
 public abstract record LinkedItem
 {
     public required string Id { get; init; }
-    public required string AccountId { get; init; }
+    /// <summary>The client the item concerns; null for a firm's own to-do that concerns none.</summary>
+    public string? AccountId { get; init; }
     public JobId? JobId { get; init; }
 
     /// <summary>The stage entry of the job the item was linked in; only the current entry counts for automove.</summary>

@@ -17,9 +17,20 @@ public static class HttpConventions
     public static ListResponse<TOut> ToList<TIn, TOut>(this ListPage<TIn> page, Func<TIn, TOut> map) =>
         new(page.Items.Select(map).ToList(), page.ContinuationToken);
 
-    /// <summary>The <c>If-Match</c> ETag, or <see cref="ETag.All"/> when absent (If-Match is optional).</summary>
-    public static ETag IfMatch(this HttpRequest request) =>
-        request.Headers.IfMatch.ToString() is { Length: > 0 } value && value != "*" ? new ETag(value) : ETag.All;
+    /// <summary>A well-formed storage ETag no row ever has: what an <c>If-Match</c> we never issued becomes.</summary>
+    private static readonly ETag NeverMatches = new("W/\"datetime'1900-01-01T00%3A00%3A00.0000000Z'\"");
+
+    /// <summary>
+    /// The <c>If-Match</c> ETag, or <see cref="ETag.All"/> when absent (If-Match is optional). One we cannot
+    /// have issued (ours are storage ETags, <c>W/"datetime'…'"</c>) cannot match anything: storage would
+    /// refuse it as malformed (400), so it is sent as one that matches nothing and the caller gets 412.
+    /// </summary>
+    public static ETag IfMatch(this HttpRequest request) => request.Headers.IfMatch.ToString() switch
+    {
+        "" or "*" => ETag.All,
+        var value when value.StartsWith("W/\"datetime'", StringComparison.Ordinal) && value.EndsWith("'\"", StringComparison.Ordinal) => new ETag(value),
+        _ => NeverMatches,
+    };
 
     public static void SetETag(this HttpResponse response, ETag etag) => response.Headers.ETag = etag.ToString();
 

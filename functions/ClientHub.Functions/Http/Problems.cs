@@ -25,7 +25,7 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
             RequestFailedException { Status: 400 } => (400, "Invalid request", "The request could not be served as given (for example a malformed continuation token)."),
             ConflictException e => (409, "Conflict", e.Message),
             Core.Jobs.StageTransitionRejected e => (409, "Transition rejected", e.Reason),
-            Functions.Jobs.JobPreconditionFailed e => (412, "Precondition failed", e.Message),
+            Functions.Jobs.PreconditionFailed e => (412, "Precondition failed", e.Message),
             Functions.Jobs.ItemChangeRejected e => (409, "Change rejected", e.Message),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "Client closed request", ""),
             _ => (500, "Internal error", "An unexpected error occurred."),
@@ -42,6 +42,26 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
 
     private static string? JsonDetail(BadHttpRequestException e) =>
         e.InnerException is JsonException json ? $"Invalid JSON: {json.Message}" : null;
+}
+
+/// <summary>
+/// The <c>detail</c> of a problem that did not set one (a bare 404 from a handler, a 401 from
+/// authentication, a validation problem): API.md promises every problem a <c>detail</c>.
+/// </summary>
+internal static class ProblemDetailDefaults
+{
+    public static string For(int? status) => status switch
+    {
+        400 => "One or more fields are invalid; see errors.",
+        401 => "A valid API key is required: Authorization: Bearer <key>.",
+        403 => "Your role does not allow this.",
+        404 => "No such resource (ids of another firm are not found either).",
+        405 => "This route does not take this method.",
+        409 => "The request conflicts with the resource's current state.",
+        412 => "The resource changed since it was read (If-Match).",
+        415 => "The body must be application/json.",
+        _ => "The request could not be served.",
+    };
 }
 
 /// <summary>An expected conflict raised by application code (e.g. a duplicate email).</summary>

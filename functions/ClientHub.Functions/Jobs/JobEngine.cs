@@ -21,8 +21,8 @@ public sealed record JobContext(Versioned<Job> Current, Pipeline Pipeline, Accou
     public Job Job => Current.Value;
 }
 
-/// <summary>The caller's <c>If-Match</c> did not match the job row.</summary>
-public sealed class JobPreconditionFailed() : Exception("The job changed since it was read (If-Match).");
+/// <summary>The caller's <c>If-Match</c> did not match the job (or item) row.</summary>
+public sealed class PreconditionFailed(string resource) : Exception($"The {resource} changed since it was read (If-Match).");
 
 /// <summary>
 /// The shell around <see cref="JobMachine"/>: loads the job, its pipeline and account, lets a
@@ -56,7 +56,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
         {
             var current = await store.GetAsync(firmId, jobId, cancellationToken);
             if (current is null) return null;
-            if (ifMatch is { } expected && expected != ETag.All && expected != current.ETag) throw new JobPreconditionFailed();
+            if (ifMatch is { } expected && expected != ETag.All && expected != current.ETag) throw new PreconditionFailed("job");
             var context = await LoadContextAsync(current, cancellationToken);
             var write = await decide(context);
             if (write is null) return (current, null);
@@ -68,7 +68,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
             }
             catch (RequestFailedException e) when (e.Status is 412 && attempt < MaxAttempts)
             {
-                if (ifMatch is { } m && m != ETag.All) throw new JobPreconditionFailed();
+                if (ifMatch is { } m && m != ETag.All) throw new PreconditionFailed("job");
                 EngineLog.Conflict(logger, jobId, attempt);
             }
         }
@@ -96,8 +96,8 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     /// same transaction as the item.
     /// Returns null when no item of type <typeparamref name="T"/> has this id; throws <see cref="ItemChangeRejected"/> for an illegal change.
     /// </summary>
-    public async Task<LinkedItem?> ChangeItemAsync<T>(FirmId firmId, string itemId, Func<T, LinkedItem> change, Actor by, CancellationToken cancellationToken)
-        where T : LinkedItem
+    public async Task<LinkedItem?> ChangeItemAsync<T>(FirmId firmId, string itemId, Func<T, LinkedItem> change, Actor by, CancellationToken cancellationToken,
+        ETag? ifMatch = null) where T : LinkedItem
     {
         if (ItemIds.OwnerOf(itemId) is not { } owner) return null;
         (LinkedItem Before, LinkedItem After, TableTransactionAction Row)? changed = null;
@@ -108,6 +108,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
             var current = await store.GetItemAsync(firmId, itemId, cancellationToken);
             // Not found, or an item of another kind (a task id on the invoices route): nothing to change.
             if (current?.Value is not T item) return;
+            if (ifMatch is { } expected && expected != ETag.All && expected != current.ETag) throw new PreconditionFailed(item.Type);
             var after = change(item) with { UpdatedAt = Now };
             changed = (item, after, new TableTransactionAction(TableTransactionActionType.UpdateReplace, JobStore.ItemEntity(firmId, after), current.ETag));
         }

@@ -116,6 +116,9 @@ public sealed class AccountsApiTests(ClientHubHost host) : IClassFixture<ClientH
         Assert.Equal(HttpStatusCode.PreconditionFailed, stale.StatusCode);
         Assert.True(stale.IsProblem());
 
+        var foreign = await Patch(firm.Owner, accountId, new EntityTagHeaderValue("\"never-issued\""), "Second");
+        Assert.Equal(HttpStatusCode.PreconditionFailed, foreign.StatusCode);
+
         var fresh = await Patch(firm.Owner, accountId, first.Headers.ETag!, "Second");
         Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
     }

@@ -30,6 +30,25 @@ public sealed class HttpHygieneTests(ClientHubHost host) : IClassFixture<ClientH
     }
 
     [Fact]
+    public async Task Every_problem_carries_a_detail()
+    {
+        var firm = await host.CreateFirmAsync();
+        var staff = await host.AddStaffAsync(firm);
+
+        foreach (var response in new[]
+                 {
+                     await firm.Owner.GetAsync("/api/staff/nonexistent"),
+                     await host.Anonymous().GetAsync("/api/staff"),
+                     await staff.Client.PostAsJsonAsync("/api/staff", new { name = "X", email = FirmBuilders.UniqueEmail(), role = "Staff" }),
+                     await firm.Owner.PostAsJsonAsync("/api/tags", new { name = "" }),
+                 })
+        {
+            Assert.True(response.IsProblem(), $"{(int)response.StatusCode} is not a problem");
+            Assert.False(string.IsNullOrWhiteSpace((await response.ReadJsonAsync())["detail"]?.GetValue<string>()), $"{(int)response.StatusCode} has no detail");
+        }
+    }
+
+    [Fact]
     public async Task Malformed_json_is_a_bad_request_problem()
     {
         var firm = await host.CreateFirmAsync();

@@ -9,6 +9,50 @@ namespace ClientHub.Functions.Tests.Http;
 
 public sealed class PipelinesApiTests(ClientHubHost host) : IClassFixture<ClientHubHost>
 {
+    [Fact]
+    public async Task A_tag_status_or_staff_member_a_pipeline_names_cannot_be_deleted_and_the_pipeline_still_round_trips()
+    {
+        var firm = await host.CreateFirmAsync();
+        var tag = await firm.CreateTagAsync("Business");
+        var unusedTag = await firm.CreateTagAsync("Unused");
+        var status = await firm.CreateStatusAsync();
+        var staff = await host.AddStaffAsync(firm);
+        var created = await firm.Owner.PostJsonAsync("/api/pipelines", new
+        {
+            name = "Bookkeeping",
+            stages = new object[]
+            {
+                new { name = "Start", automations = new object[]
+                {
+                    new { type = "updateClientFacingStatus", visible = true, statusId = status },
+                    new { type = "updateJobAssignees", add = new[] { staff.Id } },
+                } },
+                new { name = "Business only", conditions = new { tags = new[] { "Business" } } },
+                new { name = "Done" },
+            },
+        }).ExpectAsync(201);
+
+        await firm.Owner.DeleteAsync($"/api/tags/{tag}").ExpectAsync(409);
+        await firm.Owner.DeleteAsync($"/api/client-facing-statuses/{status}").ExpectAsync(409);
+        await firm.Owner.DeleteAsync($"/api/staff/{staff.Id}").ExpectAsync(409);
+        await firm.Owner.DeleteAsync($"/api/tags/{unusedTag}").ExpectAsync(204);
+
+        var read = await firm.Owner.GetAsync($"/api/pipelines/{created.Id()}").ExpectAsync(200);
+        await firm.Owner.PutAsync($"/api/pipelines/{created.Id()}", Json(read)).ExpectAsync(200);
+    }
+
+    [Fact]
+    public async Task A_tag_an_account_has_cannot_be_deleted()
+    {
+        var firm = await host.CreateFirmAsync();
+        var tag = await firm.CreateTagAsync("VIP");
+        var accountId = await firm.CreateAccountAsync("Acme", "Company", "VIP");
+
+        await firm.Owner.DeleteAsync($"/api/tags/{tag}").ExpectAsync(409);
+        await firm.Owner.PostJsonAsync($"/api/accounts/{accountId}/tags", new { clear = true }).ExpectAsync(200);
+        await firm.Owner.DeleteAsync($"/api/tags/{tag}").ExpectAsync(204);
+    }
+
     private static async Task<string> CreateTemplateAsync(TestFirm firm, object template) =>
         (await firm.Owner.PostJsonAsync("/api/templates", template).ExpectAsync(201))["id"]!.GetValue<string>();
 

@@ -47,4 +47,38 @@ public sealed class TasksApiTests(ClientHubHost host) : IClassFixture<ClientHubH
 
         Assert.Equal(created.Order(), seen.Order());
     }
+
+    [Fact]
+    public async Task A_firms_own_to_do_needs_neither_a_job_nor_an_account_and_comes_back_with_its_etag()
+    {
+        var firm = await host.CreateFirmAsync();
+
+        var created = await firm.Owner.PostAsJsonAsync("/api/tasks", new { title = "Renew the office lease" });
+
+        Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        Assert.NotNull(created.Headers.ETag);
+        var read = await firm.Owner.GetAsync($"/api/tasks/{(await created.ReadJsonAsync()).Id()}");
+        Assert.Equal(created.Headers.ETag, read.Headers.ETag);
+    }
+
+    [Fact]
+    public async Task A_stale_or_foreign_If_Match_on_a_task_is_a_precondition_failure()
+    {
+        var firm = await host.CreateFirmAsync();
+        var created = await firm.Owner.PostAsJsonAsync("/api/tasks", new { title = "Call the client" });
+        var taskId = (await created.ReadJsonAsync()).Id();
+
+        async Task<HttpResponseMessage> PatchAsync(string etag, string title)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Patch, $"/api/tasks/{taskId}") { Content = JsonContent.Create(new { title }) };
+            request.Headers.TryAddWithoutValidation("If-Match", etag);
+            return await firm.Owner.SendAsync(request);
+        }
+
+        var first = await PatchAsync(created.Headers.ETag!.ToString(), "Call the client today");
+        Assert.Equal(System.Net.HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.PreconditionFailed, (await PatchAsync(created.Headers.ETag!.ToString(), "Stale")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.PreconditionFailed, (await PatchAsync("\"garbage\"", "Foreign")).StatusCode);
+        Assert.Equal("Call the client today", (await firm.Owner.GetAsync($"/api/tasks/{taskId}").ExpectAsync(200))["title"]!.GetValue<string>());
+    }
 }

@@ -71,4 +71,27 @@ public sealed class JobsApiTests(EngineHost host) : IClassFixture<EngineHost>
         var invalid = await s.Api.PostAsJsonAsync("/api/requests", new { jobId, title = "Nothing asked", items = Array.Empty<object>() }).ExpectAsync(400);
         Assert.NotNull(invalid["errors"]!["items"]);
     }
+
+    [Fact]
+    public async Task Giving_a_task_a_job_links_it_there_and_the_jobs_items_page()
+    {
+        var s = await Scenario.CreateAsync(host);
+        var template = await s.TaskTemplateAsync();
+        var pipeline = await s.PipelineAsync(Stage("Wait", true, null, new CreateTask { TemplateId = template.Id }), Stage("Done"));
+        var account = await s.AccountAsync();
+        var jobId = await s.AddJobAsync(account, pipeline);
+        await s.SettledAsync(jobId);
+        var task = await s.Api.PostAsJsonAsync("/api/tasks", new { title = "Call the client" }).ExpectAsync(201);
+        var taskId = task["id"]!.GetValue<string>();
+
+        await s.Api.PatchAsJsonAsync($"/api/tasks/{taskId}", new { jobId }).ExpectAsync(200);
+        await s.Api.PatchAsJsonAsync($"/api/tasks/{taskId}", new { jobId = "nosuchjob" }).ExpectAsync(400);
+
+        Assert.Equal(2, (await s.JobAsync(jobId))["pendingItems"]!.GetValue<int>());
+        var first = await s.Api.GetAsync($"/api/jobs/{jobId}/items?pageSize=1").ExpectAsync(200);
+        Assert.Single(first["items"]!.AsArray());
+        var token = first["continuationToken"]!.GetValue<string>();
+        var second = await s.Api.GetAsync($"/api/jobs/{jobId}/items?pageSize=1&continuationToken={Uri.EscapeDataString(token)}").ExpectAsync(200);
+        Assert.Contains(first["items"]!.AsArray().Concat(second["items"]!.AsArray()), i => i!["id"]!.GetValue<string>() == taskId && i["manual"]!.GetValue<bool>());
+    }
 }

@@ -2,6 +2,7 @@ using Azure;
 using ClientHub.Core;
 using ClientHub.Core.Clients;
 using ClientHub.Functions.Http.Auth;
+using ClientHub.Functions.Http.Templates;
 using ClientHub.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -63,6 +64,7 @@ public static class ClientFacingStatusesApi
     {
         // FirmDocuments.DeleteAsync answers true for a missing row too (the SDK does not throw on a 404 delete), so look first.
         if (await documents.GetAsync<ClientFacingStatus>(caller.FirmId, DocumentKinds.Status, id, cancellationToken) is null) return TypedResults.NotFound();
+        await documents.EnsureUnusedAsync(caller.FirmId, "status", r => r with { StatusIds = r.StatusIds.Where(s => s != id).ToHashSet() }, cancellationToken);
         await documents.DeleteAsync(caller.FirmId, DocumentKinds.Status, id, cancellationToken);
         return TypedResults.NoContent();
     }

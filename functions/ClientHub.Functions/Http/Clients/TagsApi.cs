@@ -5,6 +5,7 @@ using Azure.Data.Tables;
 using ClientHub.Core;
 using ClientHub.Core.Clients;
 using ClientHub.Functions.Http.Auth;
+using ClientHub.Functions.Http.Templates;
 using ClientHub.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -53,6 +54,12 @@ public static class TagsApi
     {
         var tag = await documents.GetAsync<Tag>(caller.FirmId, DocumentKinds.Tag, id, cancellationToken);
         if (tag is null) return TypedResults.NotFound();
+        var name = tag.Value.Name;
+        await documents.EnsureUnusedAsync(caller.FirmId, "tag", r => r with { TagNames = r.TagNames.Where(t => !t.Equals(name, StringComparison.OrdinalIgnoreCase)).ToHashSet() },
+            cancellationToken);
+        var accounts = (await documents.ListAllAsync<Account>(caller.FirmId, DocumentKinds.Account, cancellationToken))
+            .Count(a => a.Tags.Contains(name, StringComparer.OrdinalIgnoreCase));
+        if (accounts > 0) throw new ConflictException($"{accounts} account(s) have the tag '{name}'; remove it from them first.");
         try
         {
             await documents.Table.SubmitTransactionAsync(

@@ -11,7 +11,7 @@ using TaskStatus = ClientHub.Core.Items.TaskStatus;
 namespace ClientHub.Functions.Http.Items;
 
 public sealed record CreateTaskRequest(string Title, string? Description, string? AssigneeId, DateOnly? DueDate, TaskStatus? Status, string? JobId, string? AccountId);
-public sealed record PatchTaskRequest(string? Title, string? Description, string? AssigneeId, DateOnly? DueDate, TaskStatus? Status);
+public sealed record PatchTaskRequest(string? Title, string? Description, string? AssigneeId, DateOnly? DueDate, TaskStatus? Status, string? JobId);
 public sealed record CreateRequestItem(string Title, string? Description);
 public sealed record CreateRequestRequest(string Title, string? Description, IReadOnlyList<CreateRequestItem>? Items, string? JobId, string? AccountId);
 public sealed record PatchRequestRequest(string? Title, string? Description, RequestStatus? Status);
@@ -92,47 +92,50 @@ public static class ItemsApi
 
     /// <summary>A task of a job joins the job's current entry (and counts for its automove); one without a job belongs to the firm.</summary>
     private static async Task<Results<Created<LinkedItem>, ValidationProblem>> CreateTaskAsync(CreateTaskRequest request, StaffCaller caller,
-        JobEngine engine, JobStore store, FirmDocuments documents, CancellationToken cancellationToken)
+        JobEngine engine, JobStore store, FirmDocuments documents, HttpRequest http, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors().Required("title", request.Title).MaxLength("description", request.Description, Limits.Description);
         if (request.AssigneeId is not null && await documents.GetAsync<Core.Firms.StaffMember>(caller.FirmId, DocumentKinds.Staff, request.AssigneeId, cancellationToken) is null)
             errors.Add("assigneeId", "No such staff member.");
         JobId? jobId = request.JobId is null ? null : new JobId(request.JobId);
-        var accountId = await OwnerAccountAsync(jobId, request.AccountId, caller, store, documents, errors, cancellationToken);
+        var accountId = await OwnerAccountAsync(jobId, request.AccountId, accountRequired: false, caller, store, documents, errors, cancellationToken);
         if (errors.Any) return errors.ToResult();
 
         var created = await engine.CreateItemAsync(caller.FirmId, new TaskItem
         {
-            Id = ItemIds.New(jobId), AccountId = accountId!, JobId = jobId, Title = request.Title.Trim(), Description = request.Description,
+            Id = ItemIds.New(jobId), AccountId = accountId, JobId = jobId, Title = request.Title.Trim(), Description = request.Description,
             AssigneeId = request.AssigneeId, DueDate = request.DueDate, Status = request.Status ?? TaskStatus.Todo, CreatedAt = engine.Now, UpdatedAt = engine.Now,
         }, cancellationToken);
-        return TypedResults.Created<LinkedItem>($"/api/tasks/{created.Id}", created);
+        return await CreatedAsync("tasks", created, caller, store, http.HttpContext.Response, cancellationToken);
     }
 
     /// <summary>A client request (Welyb's information request) the firm sends by hand; like a task, it joins its job's current entry.</summary>
     private static async Task<Results<Created<LinkedItem>, ValidationProblem>> CreateRequestAsync(CreateRequestRequest request, StaffCaller caller,
-        JobEngine engine, JobStore store, FirmDocuments documents, CancellationToken cancellationToken)
+        JobEngine engine, JobStore store, FirmDocuments documents, HttpRequest http, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors().Required("title", request.Title).MaxLength("description", request.Description, Limits.Description);
         if (request.Items is not { Count: > 0 }) errors.Add("items", "At least one item is required.");
         foreach (var (item, n) in (request.Items ?? []).Select((item, n) => (item, n)))
             errors.Required($"items[{n}].title", item?.Title).MaxLength($"items[{n}].description", item?.Description, Limits.Description);
         JobId? jobId = request.JobId is null ? null : new JobId(request.JobId);
-        var accountId = await OwnerAccountAsync(jobId, request.AccountId, caller, store, documents, errors, cancellationToken);
+        var accountId = await OwnerAccountAsync(jobId, request.AccountId, accountRequired: true, caller, store, documents, errors, cancellationToken);
         if (errors.Any) return errors.ToResult();
 
         var created = await engine.CreateItemAsync(caller.FirmId, new RequestItem
         {
-            Id = ItemIds.New(jobId), AccountId = accountId!, JobId = jobId, Title = request.Title.Trim(), Description = request.Description,
+            Id = ItemIds.New(jobId), AccountId = accountId, JobId = jobId, Title = request.Title.Trim(), Description = request.Description,
             Items = request.Items!.Select((i, n) => new RequestEntry($"i{n + 1}", i.Title.Trim(), i.Description, TaskStatus.Todo, [], [])).ToList(),
             CreatedAt = engine.Now, UpdatedAt = engine.Now,
         }, cancellationToken);
-        return TypedResults.Created<LinkedItem>($"/api/requests/{created.Id}", created);
+        return await CreatedAsync("requests", created, caller, store, http.HttpContext.Response, cancellationToken);
     }
 
-    /// <summary>The account an item created by hand belongs to: its job's, or the one named when there is no job.</summary>
-    private static async Task<string?> OwnerAccountAsync(JobId? jobId, string? accountId, StaffCaller caller, JobStore store, FirmDocuments documents,
-        ValidationErrors errors, CancellationToken cancellationToken)
+    /// <summary>
+    /// The account an item created by hand belongs to: its job's, or the one named when there is no job.
+    /// A firm's own to-do may concern no client; a client request always has one.
+    /// </summary>
+    private static async Task<string?> OwnerAccountAsync(JobId? jobId, string? accountId, bool accountRequired, StaffCaller caller, JobStore store,
+        FirmDocuments documents, ValidationErrors errors, CancellationToken cancellationToken)
     {
         if (jobId is { } id)
         {
@@ -140,18 +143,29 @@ public static class ItemsApi
             if (job is null) errors.Add("jobId", "No such job.");
             return job?.Value.AccountId;
         }
+        if (accountId is null && !accountRequired) return null;
         if (accountId is null || await documents.GetAsync<Account>(caller.FirmId, DocumentKinds.Account, accountId, cancellationToken) is null)
-            errors.Add("accountId", "An item without a job needs an existing account.");
+            errors.Add("accountId", accountRequired ? "An item without a job needs an existing account." : "No such account.");
         return accountId;
     }
 
+    /// <summary>201 with the item as stored and its ETag.</summary>
+    private static async Task<Created<LinkedItem>> CreatedAsync(string route, LinkedItem created, StaffCaller caller, JobStore store, HttpResponse response,
+        CancellationToken cancellationToken)
+    {
+        if (await store.GetItemAsync(caller.FirmId, created.Id, cancellationToken) is { } stored) response.SetETag(stored.ETag);
+        return TypedResults.Created($"/api/{route}/{created.Id}", created);
+    }
+
     private static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> PatchTaskAsync(string id, PatchTaskRequest request, StaffCaller caller,
-        JobEngine engine, JobStore store, FirmDocuments documents, HttpResponse response, CancellationToken cancellationToken)
+        JobEngine engine, JobStore store, FirmDocuments documents, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors().MaxLength("description", request.Description, Limits.Description);
         if (request.Title is not null) errors.Required("title", request.Title);
         if (request.AssigneeId is not null && await documents.GetAsync<Core.Firms.StaffMember>(caller.FirmId, DocumentKinds.Staff, request.AssigneeId, cancellationToken) is null)
             errors.Add("assigneeId", "No such staff member.");
+        JobId? linkTo = request.JobId is null ? null : new JobId(request.JobId);
+        if (linkTo is { } job && await store.GetAsync(caller.FirmId, job, cancellationToken) is null) errors.Add("jobId", "No such job.");
         if (errors.Any) return errors.ToResult();
         var changed = await engine.ChangeItemAsync<TaskItem>(caller.FirmId, id, i => i with
         {
@@ -160,12 +174,14 @@ public static class ItemsApi
             AssigneeId = request.AssigneeId ?? i.AssigneeId,
             DueDate = request.DueDate ?? i.DueDate,
             Status = request.Status ?? i.Status,
-        }, Actor.Staff(caller.StaffId), cancellationToken);
+        }, Actor.Staff(caller.StaffId), cancellationToken, http.IfMatch());
+        // A task stays in the partition it was created in: giving it a job links it there by hand, as POST /api/jobs/{id}/items does.
+        if (changed is not null && linkTo is { } target && changed.JobId != target) await engine.LinkItemAsync(caller.FirmId, target, changed, cancellationToken);
         return await ChangedAsync<TaskItem>(changed, caller, store, response, cancellationToken);
     }
 
     private static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> PatchRequestAsync(string id, PatchRequestRequest request, StaffCaller caller,
-        JobEngine engine, JobStore store, HttpResponse response, CancellationToken cancellationToken)
+        JobEngine engine, JobStore store, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors().MaxLength("description", request.Description, Limits.Description);
         if (request.Title is not null) errors.Required("title", request.Title);
@@ -175,7 +191,7 @@ public static class ItemsApi
             Title = request.Title?.Trim() ?? i.Title,
             Description = request.Description ?? i.Description,
             Status = request.Status ?? i.Status,
-        }, Actor.Staff(caller.StaffId), cancellationToken);
+        }, Actor.Staff(caller.StaffId), cancellationToken, http.IfMatch());
         return await ChangedAsync<RequestItem>(changed, caller, store, response, cancellationToken);
     }
 

@@ -226,12 +226,13 @@ public static class JobsApi
         return TypedResults.Ok(new ListResponse<HistoryEntry>(page.Items, page.ContinuationToken));
     }
 
-    private static async Task<Results<Ok<ListResponse<ItemView>>, NotFound>> ItemsAsync(string id, StaffCaller caller, JobStore store, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ListResponse<ItemView>>, NotFound>> ItemsAsync(string id, StaffCaller caller, JobStore store,
+        int? pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
         var jobId = new JobId(id);
         if (await store.GetAsync(caller.FirmId, jobId, cancellationToken) is null) return TypedResults.NotFound();
-        var links = await store.ListLinksAsync(caller.FirmId, jobId, cancellationToken);
-        return TypedResults.Ok(new ListResponse<ItemView>(links.Select(JobNames.View).ToList(), null));
+        var page = await store.LinksPageAsync(caller.FirmId, jobId, HttpConventions.PageSize(pageSize), continuationToken, cancellationToken);
+        return TypedResults.Ok(page.ToList(JobNames.View));
     }
 
     private static async Task<Results<Ok<JobResponse>, NotFound, ValidationProblem>> LinkItemAsync(string id, LinkItemRequest request, StaffCaller caller,

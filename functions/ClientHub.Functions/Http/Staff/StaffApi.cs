@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using ClientHub.Core;
 using ClientHub.Core.Firms;
 using ClientHub.Functions.Http.Auth;
+using ClientHub.Functions.Http.Templates;
 using ClientHub.Functions.Http.Firms;
 using ClientHub.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -106,6 +107,7 @@ public static class StaffApi
             if (caller.Role != StaffRole.Owner) return Forbidden("Only an Owner can remove an Owner.");
             await EnsureAnotherOwnerAsync(documents, caller.FirmId, member.Id, "delete", cancellationToken);
         }
+        await documents.EnsureUnusedAsync(caller.FirmId, "staff member", r => r with { StaffIds = r.StaffIds.Where(s => s != id).ToHashSet() }, cancellationToken);
         // The member's keys stay in the key table but stop working at once: the auth handler
         // rejects a key whose staff row is gone.
         try
