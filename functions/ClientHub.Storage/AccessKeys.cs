@@ -22,19 +22,20 @@ public sealed class AccessKeys(TableServiceClient tables, StorageNames names, Ti
     private const int SecretLength = 32;
     private readonly TableClient _table = tables.GetTableClient(names.Table(Tables.Keys));
 
-    public async Task<(string KeyId, string Secret)> CreateStaffKeyAsync(FirmId firmId, string staffId, CancellationToken cancellationToken)
+    public async Task<(string KeyId, string Secret, ETag ETag)> CreateStaffKeyAsync(FirmId firmId, string staffId, CancellationToken cancellationToken)
     {
         var (keyId, secret) = NewSecret(StaffPrefix);
-        await _table.AddEntityAsync(NewRow(keyId, secret, AccessKeyKind.Staff, firmId, staffId, null, null, null), cancellationToken);
-        return (keyId, secret);
+        var added = await _table.AddEntityAsync(NewRow(keyId, secret, AccessKeyKind.Staff, firmId, staffId, null, null, null), cancellationToken);
+        return (keyId, secret, added.Headers.ETag ?? default);
     }
 
-    public async Task<(string Secret, DateTimeOffset ExpiresAt)> CreatePortalTokenAsync(FirmId firmId, string accountId, string contactId, TimeSpan lifetime, CancellationToken cancellationToken)
+    public async Task<(string Secret, DateTimeOffset ExpiresAt, ETag ETag)> CreatePortalTokenAsync(FirmId firmId, string accountId, string contactId, TimeSpan lifetime,
+        CancellationToken cancellationToken)
     {
         var (keyId, secret) = NewSecret(PortalPrefix);
         var expiresAt = time.GetUtcNow() + lifetime;
-        await _table.AddEntityAsync(NewRow(keyId, secret, AccessKeyKind.Portal, firmId, null, accountId, contactId, expiresAt), cancellationToken);
-        return (secret, expiresAt);
+        var added = await _table.AddEntityAsync(NewRow(keyId, secret, AccessKeyKind.Portal, firmId, null, accountId, contactId, expiresAt), cancellationToken);
+        return (secret, expiresAt, added.Headers.ETag ?? default);
     }
 
     /// <summary>The grant of a presented secret, or null when it is unknown, revoked, expired or malformed.</summary>

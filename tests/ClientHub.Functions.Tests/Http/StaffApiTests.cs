@@ -102,7 +102,9 @@ public sealed class StaffApiTests(ClientHubHost host) : IClassFixture<ClientHubH
         await admin.Client.PatchJsonAsync($"/api/staff/{firm.OwnerId}", new { role = "Staff" }).ExpectAsync(403);
         await admin.Client.DeleteAsync($"/api/staff/{firm.OwnerId}").ExpectAsync(403);
         await admin.Client.PostAsync($"/api/staff/{firm.OwnerId}/api-keys", null).ExpectAsync(403);
-        var ownerKey = await firm.Owner.PostAsync($"/api/staff/{firm.OwnerId}/api-keys", null).ExpectAsync(201);
+        var minted = await firm.Owner.PostAsync($"/api/staff/{firm.OwnerId}/api-keys", null);
+        Assert.NotNull(minted.Headers.ETag);
+        var ownerKey = await Task.FromResult(minted).ExpectAsync(201);
         await admin.Client.DeleteAsync($"/api/api-keys/{ownerKey["id"]!.GetValue<string>()}").ExpectAsync(403);
         await host.WithToken(ownerKey["apiKey"]!.GetValue<string>()).GetAsync("/api/staff").ExpectAsync(200);
     }

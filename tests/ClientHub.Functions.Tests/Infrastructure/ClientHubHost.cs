@@ -52,6 +52,7 @@ public class ClientHubHost : WebApplicationFactory<Program>
             new { name, timeZone, owner = new { name = "Olive Owner", email = $"owner-{slug}@example.com" } });
         var body = await response.ReadJsonAsync();
         Assert.True(response.IsSuccessStatusCode, $"firm creation failed: {(int)response.StatusCode} {body}");
+        Assert.NotNull(response.Headers.ETag); // API.md: every create carries an ETag
         var apiKey = body["apiKey"]!.GetValue<string>();
         return new TestFirm(new FirmId(body["id"]!.GetValue<string>()), body["ownerId"]!.GetValue<string>(), apiKey, WithToken(apiKey));
     }

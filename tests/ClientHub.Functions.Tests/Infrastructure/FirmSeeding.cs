@@ -17,7 +17,7 @@ public static class FirmSeeding
     {
         var member = new StaffMember(Ids.New(), $"{role} member", $"{role.ToString().ToLowerInvariant()}-{Ids.New()}@example.com", role);
         await host.Services.GetRequiredService<FirmDocuments>().InsertAsync(firm.Id, DocumentKinds.Staff, member.Id, member, CancellationToken.None);
-        var (_, apiKey) = await host.Services.GetRequiredService<AccessKeys>().CreateStaffKeyAsync(firm.Id, member.Id, CancellationToken.None);
+        var (_, apiKey, _) = await host.Services.GetRequiredService<AccessKeys>().CreateStaffKeyAsync(firm.Id, member.Id, CancellationToken.None);
         return (member.Id, host.WithToken(apiKey));
     }
 

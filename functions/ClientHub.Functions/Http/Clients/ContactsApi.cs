@@ -109,12 +109,13 @@ public static class ContactsApi
 
     /// <summary>Issues a portal sign-in token (in production it goes out as a link by email); only for a contact with portal access.</summary>
     private static async Task<Results<Created<PortalTokenResponse>, NotFound>> CreatePortalTokenAsync(string id, StaffCaller caller,
-        FirmDocuments documents, AccessKeys keys, CancellationToken cancellationToken)
+        FirmDocuments documents, AccessKeys keys, HttpResponse response, CancellationToken cancellationToken)
     {
         var contact = await documents.GetContactAsync(caller.FirmId, id, cancellationToken);
         if (contact is null) return TypedResults.NotFound();
         if (!contact.Value.PortalAccess) throw new ConflictException("The contact has no portal access; grant portalAccess first.");
-        var (token, expiresAt) = await keys.CreatePortalTokenAsync(caller.FirmId, contact.Value.AccountId, contact.Value.Id, PortalTokenLifetime, cancellationToken);
+        var (token, expiresAt, etag) = await keys.CreatePortalTokenAsync(caller.FirmId, contact.Value.AccountId, contact.Value.Id, PortalTokenLifetime, cancellationToken);
+        response.SetETag(etag);
         return TypedResults.Created($"/api/contacts/{contact.Value.Id}", new PortalTokenResponse(token, expiresAt));
     }
 }

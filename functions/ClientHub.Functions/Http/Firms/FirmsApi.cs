@@ -38,13 +38,14 @@ public static class FirmsApi
 
         var firm = new Firm(new FirmId(Ids.New()), request.Name.Trim(), request.TimeZone, Ids.New(), time.GetUtcNow());
         var owner = new StaffMember(firm.OwnerId, request.Owner!.Name.Trim(), request.Owner.Email.Trim(), StaffRole.Owner);
-        await documents.Table.SubmitTransactionAsync(
+        var written = await documents.Table.SubmitTransactionAsync(
         [
             new(TableTransactionActionType.Add, FirmDocuments.ToEntity(firm.Id.Value, FirmDocuments.RowKey(DocumentKinds.Firm, firm.Id.Value), firm)),
             new(TableTransactionActionType.Add, FirmDocuments.ToEntity(firm.Id.Value, FirmDocuments.RowKey(DocumentKinds.Staff, owner.Id), owner)),
             new(TableTransactionActionType.Add, StaffEmails.IndexRow(firm.Id, owner.Email, owner.Id)),
         ], cancellationToken);
-        var (_, apiKey) = await keys.CreateStaffKeyAsync(firm.Id, owner.Id, cancellationToken);
+        var (_, apiKey, _) = await keys.CreateStaffKeyAsync(firm.Id, owner.Id, cancellationToken);
+        http.HttpContext.Response.SetETag(written.Value[0].Headers.ETag ?? default);
         return TypedResults.Created($"/api/firms/{firm.Id}", new CreatedFirm(firm.Id.Value, firm.Name, firm.TimeZone, owner.Id, apiKey));
     }
 

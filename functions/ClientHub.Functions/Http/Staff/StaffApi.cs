@@ -126,13 +126,14 @@ public static class StaffApi
     }
 
     private static async Task<Results<Created<CreatedApiKey>, NotFound, ProblemHttpResult>> CreateApiKeyAsync(
-        string id, StaffCaller caller, FirmDocuments documents, AccessKeys keys, CancellationToken cancellationToken)
+        string id, StaffCaller caller, FirmDocuments documents, AccessKeys keys, HttpResponse response, CancellationToken cancellationToken)
     {
         var member = await documents.GetAsync<StaffMember>(caller.FirmId, DocumentKinds.Staff, id, cancellationToken);
         if (member is null) return TypedResults.NotFound();
         if (member.Value.Role == StaffRole.Owner && caller.Role != StaffRole.Owner)
             return Forbidden("Only an Owner can create a key for an Owner.");
-        var (keyId, secret) = await keys.CreateStaffKeyAsync(caller.FirmId, member.Value.Id, cancellationToken);
+        var (keyId, secret, etag) = await keys.CreateStaffKeyAsync(caller.FirmId, member.Value.Id, cancellationToken);
+        response.SetETag(etag);
         return TypedResults.Created($"/api/api-keys/{keyId}", new CreatedApiKey(keyId, secret));
     }
 
