@@ -35,6 +35,25 @@ public static class HttpConventions
     public static void SetETag(this HttpResponse response, ETag etag) => response.Headers.ETag = etag.ToString();
 
     /// <summary>
+    /// An action with no documented body (API.md: it accepts an empty body without <c>Content-Type</c>)
+    /// takes nothing else: an empty body or <c>{}</c> is fine, any field is unknown (400), a body that
+    /// is not JSON is 415. Unknown fields are rejected everywhere, not ignored.
+    /// </summary>
+    public static RouteHandlerBuilder TakesNoBody(this RouteHandlerBuilder route) => route.AddEndpointFilter(async (context, next) =>
+    {
+        var request = context.HttpContext.Request;
+        if (request.ContentLength is 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count == 0)) return await next(context);
+        if (!request.HasJsonContentType())
+            throw new BadHttpRequestException("This action takes no body; send none, or application/json {}.", StatusCodes.Status415UnsupportedMediaType);
+        using var body = await System.Text.Json.JsonDocument.ParseAsync(request.Body, cancellationToken: context.HttpContext.RequestAborted);
+        if (body.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object)
+            return new ValidationErrors().Add("body", "This action takes no body; send none, or {}.").ToResult();
+        var errors = new ValidationErrors();
+        foreach (var field in body.RootElement.EnumerateObject()) errors.Add(field.Name, "Unknown field: this action takes no body.");
+        return errors.Any ? errors.ToResult() : await next(context);
+    });
+
+    /// <summary>
     /// <c>GET /</c> (a page of the firm's documents of <paramref name="kind"/>) and <c>GET /{id}</c>
     /// (one, with its ETag): the reads every configuration resource has.
     /// </summary>

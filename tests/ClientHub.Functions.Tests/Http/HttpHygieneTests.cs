@@ -49,6 +49,19 @@ public sealed class HttpHygieneTests(ClientHubHost host) : IClassFixture<ClientH
     }
 
     [Fact]
+    public async Task An_action_without_a_documented_body_takes_an_empty_one_and_rejects_fields()
+    {
+        var firm = await host.CreateFirmAsync();
+        var path = $"/api/staff/{firm.OwnerId}/api-keys";
+
+        await firm.Owner.PostAsync(path, null).ExpectAsync(201);
+        await firm.Owner.PostAsync(path, new StringContent("{}", Encoding.UTF8, "application/json")).ExpectAsync(201);
+        var unknown = await firm.Owner.PostAsync(path, new StringContent("""{"expiresAt": "never"}""", Encoding.UTF8, "application/json")).ExpectAsync(400);
+        Assert.NotNull(unknown["errors"]!["expiresAt"]);
+        await firm.Owner.PostAsync(path, new StringContent("please", Encoding.UTF8, "text/plain")).ExpectAsync(415);
+    }
+
+    [Fact]
     public async Task Malformed_json_is_a_bad_request_problem()
     {
         var firm = await host.CreateFirmAsync();

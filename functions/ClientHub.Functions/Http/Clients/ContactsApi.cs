@@ -30,7 +30,7 @@ public static class ContactsApi
         contacts.MapGet("/{id}", GetContactAsync);
         contacts.MapPatch("/{id}", UpdateContactAsync);
         contacts.MapDelete("/{id}", DeleteContactAsync);
-        contacts.MapPost("/{id}/portal-token", CreatePortalTokenAsync);
+        contacts.MapPost("/{id}/portal-token", CreatePortalTokenAsync).TakesNoBody();
         return api;
     }
 

@@ -41,11 +41,11 @@ public static class JobsApi
         jobs.MapPatch("/{id}", PatchAsync);
         jobs.MapPost("/{id}/move", MoveAsync);
         jobs.MapPost("/{id}/complete", (string id, StaffCaller caller, JobEngine engine, FirmDocuments documents, HttpResponse response, CancellationToken ct) =>
-            SimpleTransitionAsync(id, caller, engine, documents, response, c => JobMachine.Complete(c.Job, Actor.Staff(caller.StaffId), engine.Now), ct));
+            SimpleTransitionAsync(id, caller, engine, documents, response, c => JobMachine.Complete(c.Job, Actor.Staff(caller.StaffId), engine.Now), ct)).TakesNoBody();
         jobs.MapPost("/{id}/archive", (string id, StaffCaller caller, JobEngine engine, FirmDocuments documents, HttpResponse response, CancellationToken ct) =>
-            SimpleTransitionAsync(id, caller, engine, documents, response, c => JobMachine.Archive(c.Job, Actor.Staff(caller.StaffId), engine.Now), ct));
+            SimpleTransitionAsync(id, caller, engine, documents, response, c => JobMachine.Archive(c.Job, Actor.Staff(caller.StaffId), engine.Now), ct)).TakesNoBody();
         jobs.MapPost("/{id}/retry", (string id, StaffCaller caller, JobEngine engine, FirmDocuments documents, HttpResponse response, CancellationToken ct) =>
-            SimpleTransitionAsync(id, caller, engine, documents, response, c => JobMachine.Retry(c.Job, c.Pipeline, Actor.Staff(caller.StaffId), c.Account, engine.Now), ct));
+            SimpleTransitionAsync(id, caller, engine, documents, response, c => JobMachine.Retry(c.Job, c.Pipeline, Actor.Staff(caller.StaffId), c.Account, engine.Now), ct)).TakesNoBody();
         jobs.MapGet("/{id}/history", HistoryAsync);
         jobs.MapGet("/{id}/items", ItemsAsync);
         jobs.MapPost("/{id}/items", LinkItemAsync);

@@ -28,7 +28,7 @@ public static class StaffApi
         staff.MapPost("/", CreateStaffAsync).RequireAuthorization(Policies.Admin);
         staff.MapPatch("/{id}", UpdateStaffAsync).RequireAuthorization(Policies.Admin);
         staff.MapDelete("/{id}", DeleteStaffAsync).RequireAuthorization(Policies.Admin);
-        staff.MapPost("/{id}/api-keys", CreateApiKeyAsync).RequireAuthorization(Policies.Admin);
+        staff.MapPost("/{id}/api-keys", CreateApiKeyAsync).RequireAuthorization(Policies.Admin).TakesNoBody();
 
         api.MapDelete("/api-keys/{id}", RevokeApiKeyAsync).RequireAuthorization(Policies.Admin).WithTags("Staff");
         return api;
