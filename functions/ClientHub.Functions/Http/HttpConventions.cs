@@ -8,7 +8,7 @@ namespace ClientHub.Functions.Http;
 /// <summary>The list shape of API.md: <c>{ "items": [...], "continuationToken": "..." | null }</c>.</summary>
 public sealed record ListResponse<T>(IReadOnlyList<T> Items, string? ContinuationToken);
 
-public static class HttpConventions
+public static partial class HttpConventions
 {
     public const int DefaultPageSize = 100, MaxPageSize = 1000;
 
@@ -28,9 +28,12 @@ public static class HttpConventions
     public static ETag IfMatch(this HttpRequest request) => request.Headers.IfMatch.ToString() switch
     {
         "" or "*" => ETag.All,
-        var value when value.StartsWith("W/\"datetime'", StringComparison.Ordinal) && value.EndsWith("'\"", StringComparison.Ordinal) => new ETag(value),
+        var value when StorageETag().IsMatch(value) => new ETag(value),
         _ => NeverMatches,
     };
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^W/""datetime'\d{4}-\d\d-\d\dT\d\d%3A\d\d%3A\d\d(\.\d{1,7})?Z'""$")]
+    private static partial System.Text.RegularExpressions.Regex StorageETag();
 
     public static void SetETag(this HttpResponse response, ETag etag) => response.Headers.ETag = etag.ToString();
 
@@ -41,11 +44,14 @@ public static class HttpConventions
     /// </summary>
     public static RouteHandlerBuilder TakesNoBody(this RouteHandlerBuilder route) => route.AddEndpointFilter(async (context, next) =>
     {
+        // Judged by the bytes, not the headers: an empty chunked (or HTTP/2) body is no body.
         var request = context.HttpContext.Request;
-        if (request.ContentLength is 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count == 0)) return await next(context);
+        using var reader = new StreamReader(request.Body);
+        var text = await reader.ReadToEndAsync(context.HttpContext.RequestAborted);
+        if (string.IsNullOrWhiteSpace(text)) return await next(context);
         if (!request.HasJsonContentType())
             throw new BadHttpRequestException("This action takes no body; send none, or application/json {}.", StatusCodes.Status415UnsupportedMediaType);
-        using var body = await System.Text.Json.JsonDocument.ParseAsync(request.Body, cancellationToken: context.HttpContext.RequestAborted);
+        using var body = System.Text.Json.JsonDocument.Parse(text);
         if (body.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object)
             return new ValidationErrors().Add("body", "This action takes no body; send none, or {}.").ToResult();
         var errors = new ValidationErrors();

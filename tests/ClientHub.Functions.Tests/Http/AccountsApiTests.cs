@@ -118,6 +118,8 @@ public sealed class AccountsApiTests(ClientHubHost host) : IClassFixture<ClientH
 
         var foreign = await Patch(firm.Owner, accountId, new EntityTagHeaderValue("\"never-issued\""), "Second");
         Assert.Equal(HttpStatusCode.PreconditionFailed, foreign.StatusCode);
+        var lookalike = await Patch(firm.Owner, accountId, new EntityTagHeaderValue("\"datetime'x'\"", isWeak: true), "Second");
+        Assert.Equal(HttpStatusCode.PreconditionFailed, lookalike.StatusCode);
 
         var fresh = await Patch(firm.Owner, accountId, first.Headers.ETag!, "Second");
         Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);

@@ -59,6 +59,8 @@ public sealed class HttpHygieneTests(ClientHubHost host) : IClassFixture<ClientH
         var unknown = await firm.Owner.PostAsync(path, new StringContent("""{"expiresAt": "never"}""", Encoding.UTF8, "application/json")).ExpectAsync(400);
         Assert.NotNull(unknown["errors"]!["expiresAt"]);
         await firm.Owner.PostAsync(path, new StringContent("please", Encoding.UTF8, "text/plain")).ExpectAsync(415);
+        // An empty body sent chunked (no Content-Length) is no body either.
+        await firm.Owner.PostAsync(path, new StreamContent(new UnknownLengthStream())).ExpectAsync(201);
     }
 
     [Fact]
@@ -108,4 +110,10 @@ public sealed class HttpHygieneTests(ClientHubHost host) : IClassFixture<ClientH
         Assert.Empty(list["items"]!.AsArray());
         Assert.Equal("Todo", (await a.Owner.GetAsync($"/api/tasks/{taskId}").ExpectAsync(200))["status"]!.GetValue<string>());
     }
+}
+
+/// <summary>An empty stream that will not tell its length, so HttpClient sends it chunked.</summary>
+internal sealed class UnknownLengthStream() : MemoryStream([])
+{
+    public override bool CanSeek => false;
 }

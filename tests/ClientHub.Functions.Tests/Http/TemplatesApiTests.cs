@@ -191,6 +191,22 @@ public sealed class TemplatesApiTests(ClientHubHost host) : IClassFixture<Client
         await firm.Owner.DeleteAsync($"/api/templates/{email}").ExpectAsync(409);
     }
 
+    [Fact]
+    public async Task An_invoice_template_a_proposal_template_names_cannot_be_deleted()
+    {
+        var firm = await host.CreateFirmAsync();
+        var invoice = (await firm.Owner.PostJsonAsync("/api/templates", new
+        {
+            kind = "invoice", name = "Fee", currency = "EUR", lines = new[] { new { description = "Return", quantity = 1, unitPrice = 300 } },
+        }).ExpectAsync(201)).Id();
+        var proposal = (await firm.Owner.PostJsonAsync("/api/templates", new { kind = "proposal", name = "Offer", title = "Our offer", body = "…", invoiceTemplateId = invoice })
+            .ExpectAsync(201)).Id();
+
+        await firm.Owner.DeleteAsync($"/api/templates/{invoice}").ExpectAsync(409);
+        await firm.Owner.DeleteAsync($"/api/templates/{proposal}").ExpectAsync(204);
+        await firm.Owner.DeleteAsync($"/api/templates/{invoice}").ExpectAsync(204);
+    }
+
     private static StringContent JsonContent(object value) =>
         new(System.Text.Json.JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
 }

@@ -94,4 +94,20 @@ public sealed class JobsApiTests(EngineHost host) : IClassFixture<EngineHost>
         var second = await s.Api.GetAsync($"/api/jobs/{jobId}/items?pageSize=1&continuationToken={Uri.EscapeDataString(token)}").ExpectAsync(200);
         Assert.Contains(first["items"]!.AsArray().Concat(second["items"]!.AsArray()), i => i!["id"]!.GetValue<string>() == taskId && i["manual"]!.GetValue<bool>());
     }
+
+    [Fact]
+    public async Task A_job_patch_may_send_back_an_assignee_deleted_since_but_not_add_an_unknown_one()
+    {
+        var s = await Scenario.CreateAsync(host);
+        var pipeline = await s.PipelineAsync(Stage("Start"), Stage("Done"));
+        var jobId = await s.AddJobAsync(await s.AccountAsync(), pipeline);
+        var leaver = (await s.Api.PostAsJsonAsync("/api/staff", new { name = "Lee Leaver", email = FirmBuilders.UniqueEmail(), role = "Staff" }).ExpectAsync(201)).Id();
+        await s.Api.PatchAsJsonAsync($"/api/jobs/{jobId}", new { assigneeIds = new[] { leaver } }).ExpectAsync(200);
+        await s.Api.DeleteAsync($"/api/staff/{leaver}").ExpectAsync(204);
+
+        var read = await s.JobAsync(jobId);
+        await s.Api.PatchAsJsonAsync($"/api/jobs/{jobId}", new { name = "Renamed", assigneeIds = read["assigneeIds"] }).ExpectAsync(200);
+        var unknown = await s.Api.PatchAsJsonAsync($"/api/jobs/{jobId}", new { assigneeIds = new[] { leaver, "nosuchstaff" } }).ExpectAsync(400);
+        Assert.NotNull(unknown["errors"]!["assigneeIds"]);
+    }
 }

@@ -124,8 +124,8 @@ public static class AccountsApi
         string field, ValidationErrors errors, CancellationToken cancellationToken)
     {
         if (names.Count == 0) return [];
-        var known = (await documents.ListAllAsync<Tag>(firmId, DocumentKinds.Tag, cancellationToken))
-            .ToDictionary(t => t.Name, t => t.Name, StringComparer.OrdinalIgnoreCase);
+        var known = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var tag in await documents.ListAllAsync<Tag>(firmId, DocumentKinds.Tag, cancellationToken)) known.TryAdd(tag.Name, tag.Name);
         var resolved = new List<string>();
         foreach (var name in names)
         {

@@ -82,8 +82,9 @@ public static class TagsApi
 /// </summary>
 public static class TagNames
 {
+    /// <remarks>Folded with <see cref="string.ToUpperInvariant"/>, as <see cref="StringComparer.OrdinalIgnoreCase"/> (used wherever tags are compared) folds.</remarks>
     public static string RowKey(string name) =>
-        FirmDocuments.RowKey(DocumentKinds.TagName, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name.Trim().ToLowerInvariant()))));
+        FirmDocuments.RowKey(DocumentKinds.TagName, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name.Trim().ToUpperInvariant()))));
 
     public static TableEntity IndexRow(FirmId firmId, string name, string tagId) => new(firmId.Value, RowKey(name)) { ["TagId"] = tagId };
 }

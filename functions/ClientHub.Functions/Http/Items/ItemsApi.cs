@@ -153,8 +153,9 @@ public static class ItemsApi
     private static async Task<Created<LinkedItem>> CreatedAsync(string route, LinkedItem created, StaffCaller caller, JobStore store, HttpResponse response,
         CancellationToken cancellationToken)
     {
-        if (await store.GetItemAsync(caller.FirmId, created.Id, cancellationToken) is { } stored) response.SetETag(stored.ETag);
-        return TypedResults.Created($"/api/{route}/{created.Id}", created);
+        var stored = await store.GetItemAsync(caller.FirmId, created.Id, cancellationToken);
+        if (stored is not null) response.SetETag(stored.ETag);
+        return TypedResults.Created($"/api/{route}/{created.Id}", stored?.Value ?? created);
     }
 
     private static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> PatchTaskAsync(string id, PatchTaskRequest request, StaffCaller caller,
@@ -162,7 +163,10 @@ public static class ItemsApi
     {
         var errors = new ValidationErrors().MaxLength("description", request.Description, Limits.Description);
         if (request.Title is not null) errors.Required("title", request.Title);
-        if (request.AssigneeId is not null && await documents.GetAsync<Core.Firms.StaffMember>(caller.FirmId, DocumentKinds.Staff, request.AssigneeId, cancellationToken) is null)
+        // Only a new assignee must exist: what GET returned (a staff member since deleted, say) can be sent back.
+        if (request.AssigneeId is not null && (await store.GetItemAsync(caller.FirmId, id, cancellationToken))?.Value is TaskItem { } current
+            && current.AssigneeId != request.AssigneeId
+            && await documents.GetAsync<Core.Firms.StaffMember>(caller.FirmId, DocumentKinds.Staff, request.AssigneeId, cancellationToken) is null)
             errors.Add("assigneeId", "No such staff member.");
         JobId? linkTo = request.JobId is null ? null : new JobId(request.JobId);
         if (linkTo is { } job && await store.GetAsync(caller.FirmId, job, cancellationToken) is null) errors.Add("jobId", "No such job.");

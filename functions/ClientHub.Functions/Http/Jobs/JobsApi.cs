@@ -164,14 +164,19 @@ public static class JobsApi
         return TypedResults.Ok(new ListResponse<JobResponse>(items, page.ContinuationToken));
     }
 
+    /// <remarks>Only assignees the patch adds must exist: what <c>GET</c> returned (a staff member since deleted, say) can be sent back.</remarks>
     private static async Task<Results<Ok<JobResponse>, NotFound, ValidationProblem>> PatchAsync(string id, PatchJobRequest request, StaffCaller caller,
-        JobEngine engine, FirmDocuments documents, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
+        JobEngine engine, JobStore store, FirmDocuments documents, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         if (request.Name is not null) errors.Required("name", request.Name);
-        foreach (var staffId in request.AssigneeIds ?? [])
-            if (await documents.GetAsync<Core.Firms.StaffMember>(caller.FirmId, DocumentKinds.Staff, staffId, cancellationToken) is null)
-                errors.Add("assigneeIds", $"No such staff member: {staffId}.");
+        if (request.AssigneeIds is { Count: > 0 } assignees)
+        {
+            if (await store.GetAsync(caller.FirmId, new JobId(id), cancellationToken) is not { } current) return TypedResults.NotFound();
+            foreach (var staffId in assignees.Except(current.Value.AssigneeIds))
+                if (await documents.GetAsync<Core.Firms.StaffMember>(caller.FirmId, DocumentKinds.Staff, staffId, cancellationToken) is null)
+                    errors.Add("assigneeIds", $"No such staff member: {staffId}.");
+        }
         if (errors.Any) return errors.ToResult();
         var result = await engine.TransitionAsync(caller.FirmId, new JobId(id), http.IfMatch(), c => JobWrite.Of(new Transition(c.Job with
         {

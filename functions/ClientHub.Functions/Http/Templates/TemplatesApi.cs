@@ -1,6 +1,5 @@
 using Azure;
 using ClientHub.Core;
-using ClientHub.Core.Pipelines;
 using ClientHub.Core.Templates;
 using ClientHub.Functions.Http.Auth;
 using ClientHub.Storage;
@@ -81,10 +80,9 @@ public static class TemplatesApi
     {
         if (await documents.GetAsync<Template>(caller.FirmId, DocumentKinds.Template, id, cancellationToken) is null)
             return TypedResults.NotFound();
-        // A pipeline's automation would fail on every job that enters its stage.
-        var pipelines = await documents.ListAllAsync<Pipeline>(caller.FirmId, DocumentKinds.Pipeline, cancellationToken);
-        if (pipelines.FirstOrDefault(p => PipelineRules.ReferencedTemplateIds(p).Contains(id)) is { } user)
-            throw new ConflictException($"The template is used by the pipeline \"{user.Name}\" ({user.Id}); remove it from there first.");
+        // A pipeline's automation would fail on every job that enters its stage; a proposal template would lose its invoice.
+        await documents.EnsureUnusedAsync(caller.FirmId, "template",
+            r => r with { TemplateKinds = r.TemplateKinds.Where(t => t.Key != id).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal) }, cancellationToken);
         // Read above rather than trusting DeleteAsync's result: TableClient answers a missing row without throwing.
         await documents.DeleteAsync(caller.FirmId, DocumentKinds.Template, id, cancellationToken);
         return TypedResults.NoContent();
