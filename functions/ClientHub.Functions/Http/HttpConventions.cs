@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Azure;
 using ClientHub.Functions.Http.Auth;
 using ClientHub.Storage;
@@ -32,8 +34,8 @@ public static partial class HttpConventions
         _ => NeverMatches,
     };
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^W/""datetime'\d{4}-\d\d-\d\dT\d\d%3A\d\d%3A\d\d(\.\d{1,7})?Z'""$")]
-    private static partial System.Text.RegularExpressions.Regex StorageETag();
+    [GeneratedRegex(@"^W/""datetime'\d{4}-\d\d-\d\dT\d\d%3A\d\d%3A\d\d(\.\d{1,7})?Z'""$")]
+    private static partial Regex StorageETag();
 
     public static void SetETag(this HttpResponse response, ETag etag) => response.Headers.ETag = etag.ToString();
 
@@ -51,8 +53,8 @@ public static partial class HttpConventions
         if (string.IsNullOrWhiteSpace(text)) return await next(context);
         if (!request.HasJsonContentType())
             throw new BadHttpRequestException("This action takes no body; send none, or application/json {}.", StatusCodes.Status415UnsupportedMediaType);
-        using var body = System.Text.Json.JsonDocument.Parse(text);
-        if (body.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object)
+        using var body = JsonDocument.Parse(text);
+        if (body.RootElement.ValueKind != JsonValueKind.Object)
             return new ValidationErrors().Add("body", "This action takes no body; send none, or {}.").ToResult();
         var errors = new ValidationErrors();
         foreach (var field in body.RootElement.EnumerateObject()) errors.Add(field.Name, "Unknown field: this action takes no body.");
