@@ -36,16 +36,18 @@ public sealed class OutboxDispatcher(JobStore store, JobCards cards, DurableTime
         }
         foreach (var row in rows.Where(r => r.Kind == OutboxKinds.Timer))
             await timers.ScheduleAsync(JsonSerializer.Deserialize<DurableTimer>(row.Payload, ClientHubJson.Stored)!, cancellationToken);
-        var copies = options.Value.DuplicateDeliveries ? 2 : 1;
-        foreach (var row in rows.Where(r => r.Kind == OutboxKinds.Automation))
-            for (var i = 0; i < copies; i++)
-                await _automations.SendMessageAsync(row.Payload, cancellationToken);
-        if (rows.Any(r => r.Kind == OutboxKinds.Automation)) waker.Wake(EngineOptions.AutomationsQueue);
-        foreach (var row in rows.Where(r => r.Kind == OutboxKinds.Links))
-            await _links.SendMessageAsync(row.Payload, cancellationToken);
-        if (rows.Any(r => r.Kind == OutboxKinds.Links)) waker.Wake(EngineOptions.LinksQueue);
+        await EnqueueAsync(rows, OutboxKinds.Automation, _automations, EngineOptions.AutomationsQueue, options.Value.DuplicateDeliveries ? 2 : 1, cancellationToken);
+        await EnqueueAsync(rows, OutboxKinds.Links, _links, EngineOptions.LinksQueue, copies: 1, cancellationToken);
         // Event rows (job.moved, item.completed…) have no consumer until outbound webhooks exist; they are dropped with the rest.
         await store.DeleteOutboxAsync(rows, cancellationToken);
         if (fromSweeper) EngineLog.Swept(logger, rows.Count, rows[0].PartitionKey);
+    }
+
+    /// <summary>Sends the rows of one kind to their queue, and wakes this instance's listener of it.</summary>
+    private async Task EnqueueAsync(IReadOnlyList<OutboxRow> rows, string kind, QueueClient queue, string queueName, int copies, CancellationToken cancellationToken)
+    {
+        var messages = rows.Where(r => r.Kind == kind).SelectMany(r => Enumerable.Repeat(r.Payload, copies)).ToList();
+        foreach (var message in messages) await queue.SendMessageAsync(message, cancellationToken);
+        if (messages.Count > 0) waker.Wake(queueName);
     }
 }
