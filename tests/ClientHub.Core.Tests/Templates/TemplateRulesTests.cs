@@ -98,6 +98,21 @@ public sealed class TemplateRulesTests
     }
 
     [Fact]
+    public void An_organizer_needs_a_title() => Assert.Contains("title", Fields(Organizer with { Title = "" }));
+
+    [Fact]
+    public void Titles_and_subjects_of_every_kind_are_at_most_200_characters()
+    {
+        var tooLong = new string('t', 201);
+        Assert.Contains("title", Fields(Task with { Title = tooLong }));
+        Assert.Contains("title", Fields(Request with { Title = tooLong }));
+        Assert.Contains("title", Fields(Organizer with { Title = tooLong }));
+        Assert.Contains("title", Fields(Proposal with { Title = tooLong }));
+        Assert.Contains("subject", Fields(Message with { Subject = tooLong }));
+        Assert.Empty(Fields(Task with { Title = new string('t', 200) }));
+    }
+
+    [Fact]
     public void Organizer_question_ids_are_unique()
     {
         var questions = new[] { new OrganizerQuestion("q1", "A?", "text"), new OrganizerQuestion("q1", "B?", "text") };

@@ -42,6 +42,7 @@ public sealed class AccountsApiTests(ClientHubHost host) : IClassFixture<ClientH
         var response = await firm.Owner.PostJsonAsync("/api/accounts", new { name = "Acme", type = "Company", vatNumber = "FR1" });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.True(response.IsProblem());
+        Assert.Empty((await firm.Owner.GetAsync("/api/accounts").ExpectAsync(200))["items"]!.AsArray());
     }
 
     [Fact]

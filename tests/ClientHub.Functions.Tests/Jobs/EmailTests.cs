@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using ClientHub.Core.Pipelines;
 using ClientHub.Functions.Tests.Infrastructure;
 using static ClientHub.Functions.Tests.Jobs.StageBuilder;
@@ -26,6 +27,25 @@ public sealed class EmailTests(EngineHost host) : IClassFixture<EngineHost>
         var entry = log["items"]!.AsArray().Single()!;
         Assert.Equal("automation", entry["purpose"]!.GetValue<string>());
         Assert.StartsWith("stub-", entry["messageId"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Only_contacts_with_notify_on_receive_emails()
+    {
+        var s = await Scenario.CreateAsync(host);
+        var email = await s.EmailTemplateAsync(subject: "Notify check");
+        var pipeline = await s.PipelineAsync(Stage("Start", false, null, new SendEmail { TemplateId = email.Id }), Stage("Done"));
+        var account = await s.AccountAsync(contacts: 2);
+        var quiet = (await s.Api.GetAsync($"/api/accounts/{account.Id}/contacts").ExpectAsync(200))["items"]!.AsArray()
+            .Single(c => c!["email"]!.GetValue<string>().StartsWith("c2-"))!["id"]!.GetValue<string>();
+        await s.Api.PatchAsJsonAsync($"/api/contacts/{quiet}", new { notify = false }).ExpectAsync(200);
+
+        var jobId = await s.AddJobAsync(account, pipeline);
+        await s.SettledAsync(jobId);
+
+        Assert.Equal([$"c1-{account.Id}@example.com"], host.SendGrid.Recipients().Where(r => r.Subject == "Notify check").Select(r => r.To));
+        var log = (await s.Api.GetAsync($"/api/emails?jobId={jobId}").ExpectAsync(200))["items"]!.AsArray();
+        Assert.Equal($"c1-{account.Id}@example.com", Assert.Single(log)!["to"]!.GetValue<string>());
     }
 
     [Fact]

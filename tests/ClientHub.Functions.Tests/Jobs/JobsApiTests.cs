@@ -110,4 +110,43 @@ public sealed class JobsApiTests(EngineHost host) : IClassFixture<EngineHost>
         var unknown = await s.Api.PatchAsJsonAsync($"/api/jobs/{jobId}", new { assigneeIds = new[] { leaver, "nosuchstaff" } }).ExpectAsync(400);
         Assert.NotNull(unknown["errors"]!["assigneeIds"]);
     }
+
+    [Fact]
+    public async Task The_job_list_filters_and_pages_and_history_names_who_completed_and_archived()
+    {
+        var s = await Scenario.CreateAsync(host);
+        var pipeline = await s.PipelineAsync(Stage("Start"), Stage("Done"));
+        var vip = await s.AccountAsync("Vera Important", tags: ["VIP"]);
+        var plain = await s.AccountAsync("Paul Plain");
+        var assigned = await s.AddJobAsync(vip, pipeline);
+        var unassigned = await s.AddJobAsync(plain, pipeline);
+        var finished = await s.AddJobAsync(plain, pipeline);
+        var staffId = (await s.Api.PostAsJsonAsync("/api/staff", new { name = "Ada Assignee", email = FirmBuilders.UniqueEmail(), role = "Staff" }).ExpectAsync(201)).Id();
+        await s.Api.PatchAsJsonAsync($"/api/jobs/{assigned}", new { assigneeIds = new[] { staffId } }).ExpectAsync(200);
+        await s.Api.PostAsync($"/api/jobs/{finished}/complete", null).ExpectAsync(200);
+        await s.Api.PostAsync($"/api/jobs/{finished}/archive", null).ExpectAsync(200);
+
+        async Task<string[]> IdsAsync(string query) =>
+            (await s.Api.GetAsync($"/api/jobs?pipelineId={pipeline.Id}&{query}").ExpectAsync(200)).ItemIds().Order().ToArray();
+        Assert.Equal([assigned], await IdsAsync($"assigneeId={staffId}"));
+        Assert.Equal([assigned], await IdsAsync("tag=vip"));
+        Assert.Equal([finished], await IdsAsync("status=Archived"));
+        Assert.Equal(new[] { assigned, unassigned }.Order(), await IdsAsync("status=Active"));
+        Assert.Equal([assigned], await IdsAsync("q=important"));
+
+        var seen = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = await s.Api.GetAsync($"/api/jobs?pipelineId={pipeline.Id}&pageSize=1{(token is null ? "" : $"&continuationToken={Uri.EscapeDataString(token)}")}").ExpectAsync(200);
+            Assert.True(page["items"]!.AsArray().Count <= 1);
+            seen.AddRange(page.ItemIds());
+            token = page["continuationToken"]?.GetValue<string>();
+        } while (token is not null);
+        Assert.Equal(new[] { assigned, unassigned, finished }.Order(), seen.Order());
+
+        var history = await s.HistoryAsync(finished);
+        Assert.Equal(["added", "completed", "archived"], history.Select(h => h!["kind"]!.GetValue<string>()));
+        Assert.All(history.Skip(1), h => Assert.Equal(("staff", s.Firm.OwnerId), (h!["by"]!["type"]!.GetValue<string>(), h["by"]!["id"]!.GetValue<string>())));
+    }
 }
