@@ -42,7 +42,7 @@ internal static class BenchProgram
         await using var host = new BenchHost(connectionString, sendGrid.Url);
         _ = host.Services; // starts the host (storage, queue listeners, timers) outside any bench scope
 
-        Console.WriteLine($"ClientHub bench: {jobs} jobs, {PipelineScenario.Stages} stages, {PipelineScenario.AutomationsPerStage} automations on each of the first {PipelineScenario.Stages - 1}");
+        Console.WriteLine($"ClientHub bench: {jobs} jobs, {PipelineScenario.Stages} stages, {PipelineScenario.AutomationsPerStage} automations on each");
         var scenario = await PipelineScenario.CreateAsync(host, jobs, ct);
 
         // What an idle host costs (queue polling, timer leases, the sweeper), to tell it apart from the work.

@@ -16,9 +16,9 @@ public sealed record JobHistory(string JobId, IReadOnlyList<HistoryPoint> Entrie
 public sealed record HistoryPoint(DateTimeOffset At, string Kind);
 
 /// <summary>
-/// One firm, <c>N</c> accounts with one notify contact each, and a five-stage pipeline: each of the
-/// first four stages has automove on and three automations (send an email, create a task, update the
-/// client-facing status), so every entry waits on one task; the last stage has none.
+/// One firm, <c>N</c> accounts with one notify contact each, and a five-stage pipeline: every stage has
+/// three automations (send an email, create a task, update the client-facing status), so every entry
+/// waits on one task, and every stage but the last has automove on (the last never automoves).
 /// </summary>
 public sealed class PipelineScenario
 {
@@ -72,7 +72,7 @@ public sealed class PipelineScenario
                     Id = Ids.New(),
                     Name = $"Stage {s}",
                     Automove = !last,
-                    Automations = last ? [] :
+                    Automations =
                     [
                         new SendEmail { Id = Ids.New(), TemplateId = email.Id },
                         new CreateTask { Id = Ids.New(), TemplateId = task.Id },
