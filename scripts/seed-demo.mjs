@@ -3,8 +3,9 @@
 //   node scripts/seed-demo.mjs            (scripts/run calls it after /healthz answers)
 //
 // Settings (environment): CLIENTHUB_BASE_URL (default http://localhost:$PORT, PORT 7071),
-// ClientHub__BootstrapToken (needed to create the firm). The firm's id and API key are kept in
-// .data/demo.json (git-ignored); when that key still works the script seeds nothing and prints it.
+// ClientHub__BootstrapToken (needed to create the firm), CLIENTHUB_DEMO_FILE (default
+// .data/demo.json, git-ignored) where the firm's id and API key are kept; when that key still works
+// the script seeds nothing and prints it.
 // Any non-2xx answer stops the script with the status and body, and a non-zero exit code.
 // Node 20+, built-in fetch only.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -12,7 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
-const demoFile = join(repoRoot, ".data", "demo.json");
+const demoFile = process.env.CLIENTHUB_DEMO_FILE || join(repoRoot, ".data", "demo.json");
 const baseUrl = (process.env.CLIENTHUB_BASE_URL || `http://localhost:${process.env.PORT || 7071}`).replace(/\/+$/, "");
 const bootstrapToken = process.env.ClientHub__BootstrapToken || "";
 
