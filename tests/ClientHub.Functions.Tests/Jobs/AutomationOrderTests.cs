@@ -27,7 +27,7 @@ public sealed class AutomationOrderTests(EngineHost host) : IClassFixture<Engine
         Assert.Equal("idle", job["automation"]!["state"]!.GetValue<string>());
         Assert.Empty(await s.ItemsAsync(jobId));
         var history = await s.HistoryAsync(jobId);
-        Assert.Contains(history, h => h!["kind"]!.GetValue<string>() == "automationSkipped");
+        Assert.Contains(history, h => h!["kind"]!.GetValue<string>() == "automationSkipped" && h["detail"]!.GetValue<string>().Contains("the account lacks tags"));
     }
 
     [Fact]
