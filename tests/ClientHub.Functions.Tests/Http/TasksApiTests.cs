@@ -35,17 +35,7 @@ public sealed class TasksApiTests(ClientHubHost host) : IClassFixture<ClientHubH
         for (var i = 0; i < 5; i++)
             created.Add((await firm.Owner.PostAsJsonAsync("/api/tasks", new { title = $"Task {i}", accountId }).ExpectAsync(201)).Id());
 
-        var seen = new List<string>();
-        string? token = null;
-        do
-        {
-            var page = await firm.Owner.GetAsync($"/api/tasks?pageSize=2{(token is null ? "" : $"&continuationToken={Uri.EscapeDataString(token)}")}").ExpectAsync(200);
-            Assert.True(page["items"]!.AsArray().Count <= 2);
-            seen.AddRange(page.ItemIds());
-            token = page["continuationToken"]?.GetValue<string>();
-        } while (token is not null);
-
-        Assert.Equal(created.Order(), seen.Order());
+        Assert.Equal(created.Order(), (await firm.Owner.AllPageIdsAsync("/api/tasks", pageSize: 2)).Order());
     }
 
     [Fact]

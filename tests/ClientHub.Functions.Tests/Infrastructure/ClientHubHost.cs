@@ -63,6 +63,22 @@ public sealed record TestFirm(FirmId Id, string OwnerId, string ApiKey, HttpClie
 
 public static class HttpJson
 {
+    /// <summary>Follows a list's continuation tokens to its end, asserting no page holds more than <paramref name="pageSize"/>; the ids of every item.</summary>
+    public static async Task<List<string>> AllPageIdsAsync(this HttpClient client, string path, int pageSize)
+    {
+        var ids = new List<string>();
+        string? token = null;
+        do
+        {
+            var query = $"{(path.Contains('?') ? '&' : '?')}pageSize={pageSize}{(token is null ? "" : $"&continuationToken={Uri.EscapeDataString(token)}")}";
+            var page = await client.GetAsync(path + query).ExpectAsync(200);
+            Assert.True(page["items"]!.AsArray().Count <= pageSize);
+            ids.AddRange(page["items"]!.AsArray().Select(i => i!["id"]!.GetValue<string>()));
+            token = page["continuationToken"]?.GetValue<string>();
+        } while (token is not null);
+        return ids;
+    }
+
     public static async Task<JsonNode> ReadJsonAsync(this HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync();
