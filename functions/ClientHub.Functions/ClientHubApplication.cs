@@ -53,9 +53,7 @@ public static class ClientHubApplication
         services.AddSingleton<AccessKeys>();
         services.AddJobEngine(configuration);
         services.AddTriggerHost(configuration);
-        services.AddQueueTrigger<AutomationsTrigger>(EngineOptions.AutomationsQueue);
         services.AddQueueTrigger<LinksTrigger>(EngineOptions.LinksQueue);
-        services.AddTimerTrigger<DurableTimersTrigger>(DurableTimersTrigger.Name, DurableTimersTrigger.Schedule);
         services.AddTimerTrigger<OutboxSweeperTrigger>(OutboxSweeperTrigger.Name, configuration[$"{EngineOptions.Section}:SweepSchedule"] ?? new EngineOptions().SweepSchedule);
 
         services.AddAccessKeyAuth();
@@ -90,7 +88,7 @@ public static class ClientHubApplication
         });
     }
 
-    /// <summary>The job engine: job store, projections, outbox dispatch, automations and email.</summary>
+    /// <summary>The job engine: job store, projections, outbox dispatch, the jobs' orchestrations and their activities, email.</summary>
     private static IServiceCollection AddJobEngine(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<EngineOptions>().Bind(configuration.GetSection(EngineOptions.Section))
@@ -106,11 +104,17 @@ public static class ClientHubApplication
         services.AddSingleton<OutboxDispatcher>();
         services.AddSingleton<JobEngine>();
         services.AddSingleton<ContactEmails>();
-        services.AddSingleton<DurableTimers>();
-        services.AddSingleton<ReminderTimers>();
-        services.AddSingleton<IDueWorkRunner>(provider => provider.GetRequiredService<ReminderTimers>());
+        services.AddSingleton<ReminderSender>();
         services.AddSingleton<AutomationRunner>();
         services.AddSingleton<AutomationStep>();
+
+        services.AddDurableTask(configuration);
+        services.AddSingleton<JobOrchestrations>();
+        services.AddSingleton<IDueWorkRunner>(provider => provider.GetRequiredService<JobOrchestrations>());
+        services.AddOrchestrator<JobOrchestrator>(JobOrchestrator.Name);
+        services.AddActivity<RunAutomationActivity>(RunAutomationActivity.Name);
+        services.AddActivity<FailAutomationActivity>(FailAutomationActivity.Name);
+        services.AddActivity<SendReminderActivity>(SendReminderActivity.Name);
         return services;
     }
 

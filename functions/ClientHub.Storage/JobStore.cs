@@ -12,15 +12,16 @@ public sealed record OutboxRow(string PartitionKey, string RowKey, string Kind, 
 
 public static class OutboxKinds
 {
-    public const string Automation = "automation", Event = "event", Card = "card", Timer = "timer", Links = "links";
+    /// <summary><c>automation</c> rows wake the job's orchestration to run an entry's automations (<see cref="AutomationRun"/>).</summary>
+    public const string Automation = "automation", Event = "event", Card = "card", Links = "links";
 }
 
 /// <summary>Asks the jobs an item is linked to by hand to re-read it (<see cref="SyncLinkedJobs"/>); <c>Round</c> counts how often it was sent again after being poisoned.</summary>
 public sealed record LinkSyncMessage(FirmId FirmId, string ItemId, Actor By, int Round = 0);
 
-/// <summary>The message that runs automation #Index of entry #EntrySeq; its identity is the idempotency key.</summary>
-/// <remarks><c>Retries</c> is the job's retry count when the message was sent: a poison from before a retry must not flag the resumed chain.</remarks>
-public sealed record AutomationMessage(FirmId FirmId, JobId JobId, int EntrySeq, int Index, string AutomationId, int Retries = 0)
+/// <summary>Automation #Index of entry #EntrySeq, as a job's orchestration runs it; its identity is the idempotency key.</summary>
+/// <remarks><c>Retries</c> is the job's retry count when it was asked for: a failure from before a retry must not flag the resumed chain.</remarks>
+public sealed record AutomationRun(FirmId FirmId, JobId JobId, int EntrySeq, int Index, string AutomationId, int Retries = 0)
 {
     public string EffectKey => $"{JobId.Value}:{EntrySeq}:{AutomationId}";
 }
@@ -38,7 +39,8 @@ public sealed record CommittedJob(Job Job, ETag ETag, IReadOnlyList<OutboxRow> O
 /// <remarks>
 /// Items not created for a job live in the firm's <c>{firmId}|f</c> partition. Row keys:
 /// <c>job</c>, <c>item|{itemId}</c>, <c>link|{itemId}</c> (an item of another partition linked by
-/// hand), <c>history|{version}|{n}</c>, <c>outbox|{version}|{n}</c>, <c>effect|{key}</c>.
+/// hand), <c>history|{version}|{n}</c>, <c>outbox|{version}|{n}</c>, <c>effect|{key}</c>,
+/// <c>reminder|{itemId}</c>.
 /// </remarks>
 public sealed class JobStore(TableServiceClient tables, StorageNames names, OutboxMarks marks)
 {
@@ -55,6 +57,8 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
     public static string ItemRowKey(string itemId) => $"item|{itemId}";
 
     public static string LinkRowKey(string itemId) => $"link|{itemId}";
+
+    private static string ReminderRowKey(string itemId) => $"reminder|{itemId}";
 
     public async Task<Versioned<Job>?> GetAsync(FirmId firmId, JobId jobId, CancellationToken cancellationToken)
     {
@@ -87,12 +91,18 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
         actions.AddRange(transition.History.Select((h, n) =>
             new TableTransactionAction(TableTransactionActionType.Add, FirmDocuments.ToEntity(pk, $"history|{version}|{n:D3}", h))));
 
-        var outbox = transition.Effects.Select(e => e switch
+        // A reminder is a row of the partition, written with the item it chases; the job's orchestration holds its timer.
+        actions.AddRange(transition.Effects.OfType<ScheduleReminder>().Select(r => new TableTransactionAction(TableTransactionActionType.Add,
+            new TableEntity(pk, ReminderRowKey(r.ItemId))
             {
-                RunAutomation a => (OutboxKinds.Automation, JsonSerializer.Serialize(new AutomationMessage(job.FirmId, job.Id, a.EntrySeq, a.Index, a.AutomationId, a.Retries), ClientHubJson.Stored)),
+                ["Count"] = r.Count, ["DaysBetween"] = r.DaysBetween, ["FirstDueAt"] = r.DueAt, ["Sent"] = 0,
+            })));
+
+        var outbox = transition.Effects.Where(e => e is not ScheduleReminder).Select(e => e switch
+            {
+                RunAutomation a => (OutboxKinds.Automation, JsonSerializer.Serialize(new AutomationRun(job.FirmId, job.Id, a.EntrySeq, a.Index, a.AutomationId, a.Retries), ClientHubJson.Stored)),
                 PublishEvent p => (OutboxKinds.Event, JsonSerializer.Serialize(new JobEventMessage(Ids.New(), job.FirmId, job.Id, p.Type, p.FromStageId, p.ToStageId, p.ItemId, now), ClientHubJson.Stored)),
                 SyncLinkedJobs l => (OutboxKinds.Links, LinksPayload(job.FirmId, l)),
-                ScheduleReminder r => (OutboxKinds.Timer, JsonSerializer.Serialize(new DurableTimer(job.FirmId, job.Id, r.ItemId, 1, r.Count, r.DaysBetween, r.DueAt), ClientHubJson.Stored)),
                 _ => throw new NotSupportedException(e.GetType().Name),
             })
             // Most steps of an automation chain change nothing a card shows: they write no card.
@@ -244,6 +254,33 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
         return new ListPage<HistoryEntry>([], null);
     }
 
+    // ---- reminders ----
+
+    /// <summary>The job's items that still have reminders to send.</summary>
+    public async Task<List<ItemReminders>> PendingRemindersAsync(FirmId firmId, JobId jobId, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey(firmId, jobId)} and RowKey gt {"reminder|"} and RowKey lt {"reminder}"}");
+        var reminders = new List<ItemReminders>();
+        await foreach (var e in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+            if (ToReminders(e) is { Pending: true } pending) reminders.Add(pending);
+        return reminders;
+    }
+
+    public async Task<ItemReminders?> GetRemindersAsync(FirmId firmId, JobId jobId, string itemId, CancellationToken cancellationToken)
+    {
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(PartitionKey(firmId, jobId), ReminderRowKey(itemId), cancellationToken: cancellationToken);
+        return row.HasValue ? ToReminders(row.Value!) : null;
+    }
+
+    /// <summary>Records how many reminders went out (or, with <c>sent = Count</c>, that no more will) and when the next may be tried.</summary>
+    public Task RecordRemindersAsync(FirmId firmId, JobId jobId, string itemId, int sent, DateTimeOffset? notBefore, CancellationToken cancellationToken) =>
+        Table.UpdateEntityAsync(new TableEntity(PartitionKey(firmId, jobId), ReminderRowKey(itemId)) { ["Sent"] = sent, ["NotBefore"] = notBefore },
+            ETag.All, TableUpdateMode.Merge, cancellationToken);
+
+    private static ItemReminders ToReminders(TableEntity e) =>
+        new(e.RowKey["reminder|".Length..], e.GetInt32("Count") ?? 0, e.GetInt32("DaysBetween") ?? 3, e.GetDateTimeOffset("FirstDueAt") ?? default,
+            e.GetInt32("Sent") ?? 0, e.GetDateTimeOffset("NotBefore"));
+
     // ---- effects (idempotency records of external side effects) ----
 
     /// <summary>
@@ -295,6 +332,20 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
 
     public Task MarkEffectAsync(FirmId firmId, JobId jobId, string key, string status, CancellationToken cancellationToken) =>
         Table.UpsertEntityAsync(new TableEntity(PartitionKey(firmId, jobId), $"effect|{key}") { ["Status"] = status }, TableUpdateMode.Merge, cancellationToken);
+}
+
+/// <summary>
+/// The reminders of an item: <see cref="Count"/> in all, the first at <see cref="FirstDueAt"/>, then every
+/// <see cref="DaysBetween"/> days; <see cref="Sent"/> so far. One that could not be sent waits until <see cref="NotBefore"/>.
+/// </summary>
+public sealed record ItemReminders(string ItemId, int Count, int DaysBetween, DateTimeOffset FirstDueAt, int Sent, DateTimeOffset? NotBefore)
+{
+    public bool Pending => Sent < Count;
+
+    /// <summary>The number of the next reminder (1 for the first).</summary>
+    public int NextSequence => Sent + 1;
+
+    public DateTimeOffset NextDueAt => FirstDueAt.AddDays((double)DaysBetween * Sent) is var due && NotBefore > due ? NotBefore.Value : due;
 }
 
 /// <summary>What firm-wide item lists filter on (all of it server-side); <c>DueBefore</c> leaves out items without a due date.</summary>

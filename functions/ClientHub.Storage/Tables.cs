@@ -18,11 +18,8 @@ public static class Tables
     /// <summary>Job partitions that may hold outbox rows (the sweeper's index): PK = the job's partition key, RK = "".</summary>
     public const string OutboxMarks = "outboxmarks";
 
-    /// <summary>Durable timers: PK = firm id, RK = "{dueTicks}|{timerId}"; only pending timers are stored.</summary>
-    public const string Timers = "timers";
-
     /// <summary>Email log: PK = firm id, RK = inverted time + id.</summary>
     public const string Emails = "emails";
 
-    public static readonly string[] All = [Config, Keys, Jobs, JobCards, OutboxMarks, Timers, Emails];
+    public static readonly string[] All = [Config, Keys, Jobs, JobCards, OutboxMarks, Emails];
 }

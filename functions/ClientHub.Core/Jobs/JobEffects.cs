@@ -27,6 +27,9 @@ public sealed record Transition(Job Job, IReadOnlyList<JobEffect> Effects, IRead
 {
     public static Transition None(Job job) => new(job, [], []);
 
+    /// <summary>The same transition without effects of kind <typeparamref name="T"/> (work its caller performs itself).</summary>
+    public Transition Without<T>() where T : JobEffect => this with { Effects = Effects.Where(e => e is not T).ToList() };
+
     public Transition Then(Func<Job, Transition> next)
     {
         var more = next(Job);

@@ -42,6 +42,8 @@ internal static class HostJson
             $"No {FileName} found above '{environment?.ContentRootPath}' or '{AppContext.BaseDirectory}'; set {PathConfigurationKey}.");
     }
 
-    public static IConfigurationSection QueuesSection(string path) =>
-        new ConfigurationBuilder().AddJsonFile(path, optional: false, reloadOnChange: false).Build().GetSection("extensions:queues");
+    public static IConfigurationSection QueuesSection(string path) => Section(path, "extensions:queues");
+
+    public static IConfigurationSection Section(string path, string key) =>
+        new ConfigurationBuilder().AddJsonFile(path, optional: false, reloadOnChange: false).Build().GetSection(key);
 }

@@ -33,7 +33,7 @@ public sealed class AutomationRunner(FirmDocuments documents, ContactEmails emai
     /// </summary>
     public static bool IsLocal(Automation automation) => automation is CreateTask or UpdateJobAssignees or UpdateClientFacingStatus;
 
-    public async Task<AutomationOutcome> RunAsync(Job job, Automation automation, Account account, AutomationMessage run, CancellationToken cancellationToken)
+    public async Task<AutomationOutcome> RunAsync(Job job, Automation automation, Account account, AutomationRun run, CancellationToken cancellationToken)
     {
         if (automation.Conditions is { IsEmpty: false } conditions && !account.HasAllTags(conditions.Tags!))
             return new AutomationOutcome(j => j, [], account, $"skipped: the account lacks tags {string.Join(", ", conditions.Tags!)}", Skipped: true);
@@ -79,7 +79,7 @@ public sealed class AutomationRunner(FirmDocuments documents, ContactEmails emai
         }
     }
 
-    private async Task<AutomationOutcome> CreateItemAsync(Job job, TemplatedAutomation automation, Account account, AutomationMessage run, CancellationToken cancellationToken)
+    private async Task<AutomationOutcome> CreateItemAsync(Job job, TemplatedAutomation automation, Account account, AutomationRun run, CancellationToken cancellationToken)
     {
         var template = await TemplateAsync<Template>(job.FirmId, automation.TemplateId, cancellationToken);
         var item = ItemFactory.FromTemplate(template, ItemIds.ForAutomation(job.Id, run.EntrySeq, automation.Id), job, time.GetUtcNow());
@@ -94,7 +94,7 @@ public sealed class AutomationRunner(FirmDocuments documents, ContactEmails emai
         }
         return new AutomationOutcome(j => j with { PendingItems = j.PendingItems + pending }, [row], account, $"{item.Type} {item.Id} created")
         {
-            Effects = Reminders.ReminderTimers.For(automation, item, time.GetUtcNow()) is { } reminders ? [reminders] : [],
+            Effects = Reminders.ReminderSender.For(automation, item, time.GetUtcNow()) is { } reminders ? [reminders] : [],
         };
     }
 

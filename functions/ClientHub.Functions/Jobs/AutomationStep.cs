@@ -1,3 +1,4 @@
+using ClientHub.Core;
 using ClientHub.Core.Jobs;
 using ClientHub.Functions.Email;
 using ClientHub.Storage;
@@ -5,17 +6,20 @@ using ClientHub.Storage;
 namespace ClientHub.Functions.Jobs;
 
 /// <summary>
-/// One step of a stage entry's automation chain: run automation #k, then in one transaction advance
-/// the job, store what the automation created and enqueue #k+1 (or finish the entry and evaluate
-/// automove). A delivery for a step that is no longer the job's next one does nothing.
+/// What the job's activities do. One step of a stage entry's automation chain runs automation #k,
+/// then in one transaction advances the job and stores what the automation created (or finishes the
+/// entry and evaluates automove). A step that is no longer the job's next one does nothing, so a
+/// re-run activity (at-least-once) finds the job advanced. Either way the step reports where the job
+/// stands, read from the row, which is all the orchestration goes by.
 /// </summary>
-public sealed class AutomationStep(JobEngine engine, AutomationRunner runner, ILogger<AutomationStep> logger)
+public sealed class AutomationStep(JobEngine engine, JobStore store, AutomationRunner runner, TimeProvider time, ILogger<AutomationStep> logger)
 {
-    public async Task RunAsync(AutomationMessage run, CancellationToken cancellationToken)
+    public async Task<JobProgress> RunAsync(JobStep step, CancellationToken cancellationToken)
     {
+        if (step.Run is not { } run) return await ProgressAsync(await store.GetAsync(step.FirmId, step.JobId, cancellationToken), cancellationToken);
         try
         {
-            await engine.TransitionAsync(run.FirmId, run.JobId, null, async c =>
+            var result = await engine.TransitionAsync(run.FirmId, run.JobId, null, async c =>
             {
                 if (!JobMachine.IsCurrent(c.Job, run.EntrySeq, run.Index, run.AutomationId))
                 {
@@ -29,7 +33,8 @@ public sealed class AutomationStep(JobEngine engine, AutomationRunner runner, IL
                 {
                     // The pipeline was edited under the entry: what was to run is gone, so the chain moves on.
                     var gone = new HistoryEntry(engine.Now, HistoryKinds.AutomationSkipped, c.Job.StageId, c.Job.StageId, Actor.System, $"{run.AutomationId}: removed from the stage");
-                    return JobWrite.Of(JobMachine.AutomationDone(c.Job, c.Pipeline, run.EntrySeq, run.Index, j => j, gone, c.Account, engine.Now));
+                    return JobWrite.Of(JobMachine.AutomationDone(c.Job, c.Pipeline, run.EntrySeq, run.Index, j => j, gone, c.Account, engine.Now)
+                        .Without<RunAutomation>());
                 }
                 var outcome = await runner.RunAsync(c.Job, automation, c.Account, run, cancellationToken);
                 var transition = Done(c, run, automation, outcome);
@@ -49,17 +54,19 @@ public sealed class AutomationStep(JobEngine engine, AutomationRunner runner, IL
                     rows.AddRange(nextOutcome.Rows);
                     outcome = nextOutcome;
                 }
-                return new JobWrite(transition, rows);
+                // The orchestration runs what comes next (in this entry or, after an automove, the next one): the row tells it.
+                return new JobWrite(transition.Without<RunAutomation>(), rows);
             }, cancellationToken);
+            return await ProgressAsync(result?.Job, cancellationToken);
         }
         catch (EmailSendFailed failed) when (!failed.Transient)
         {
             // SendGrid refused for good: retrying cannot help, so the automation fails at once.
-            await FailAsync(run, failed.Message, cancellationToken);
+            return await FailAsync(run, failed.Message, cancellationToken);
         }
     }
 
-    private Transition Done(JobContext c, AutomationMessage run, Core.Pipelines.Automation automation, AutomationOutcome outcome)
+    private Transition Done(JobContext c, AutomationRun run, Core.Pipelines.Automation automation, AutomationOutcome outcome)
     {
         var record = new HistoryEntry(engine.Now, outcome.Skipped ? HistoryKinds.AutomationSkipped : HistoryKinds.Automation,
             c.Job.StageId, c.Job.StageId, Actor.System, $"{automation.Type} {automation.Id}: {outcome.Detail}");
@@ -67,13 +74,28 @@ public sealed class AutomationStep(JobEngine engine, AutomationRunner runner, IL
         return done with { Effects = [.. outcome.Effects, .. done.Effects] };
     }
 
-    /// <summary>The queue gave up (or the failure is permanent): the job shows the error and the chain halts until retried.</summary>
-    public async Task FailAsync(AutomationMessage run, string error, CancellationToken cancellationToken)
+    /// <summary>The retries are spent (or the failure is permanent): the job shows the error and the chain halts until retried.</summary>
+    public async Task<JobProgress> FailAsync(AutomationRun run, string error, CancellationToken cancellationToken)
     {
         EngineLog.AutomationFailed(logger, run.FirmId, run.JobId, run.EntrySeq, run.AutomationId, error);
-        await engine.TransitionAsync(run.FirmId, run.JobId, null, c =>
+        var result = await engine.TransitionAsync(run.FirmId, run.JobId, null, c =>
             JobMachine.IsCurrent(c.Job, run.EntrySeq, run.Index, run.AutomationId, run.Retries)
                 ? JobWrite.Of(JobMachine.AutomationFailed(c.Job, run.EntrySeq, run.Index, error, engine.Now))
                 : null, cancellationToken);
+        return await ProgressAsync(result?.Job, cancellationToken);
+    }
+
+    /// <summary>
+    /// Where the job stands: the automation its row waits for while a chain runs; else, for an active job,
+    /// the reminders it still has to send. A job that is gone, completed or archived has ended.
+    /// </summary>
+    private async Task<JobProgress> ProgressAsync(Versioned<Job>? row, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (row?.Value is not { Status: JobStatus.Active } job) return new JobProgress(null, Ended: true, [], now);
+        if (job.Automation == AutomationState.Running)
+            return new JobProgress(new AutomationRun(job.FirmId, job.Id, job.EntrySeq, job.NextAutomation, job.NextAutomationId ?? "", job.Retries), false, [], now);
+        var reminders = await store.PendingRemindersAsync(job.FirmId, job.Id, cancellationToken);
+        return new JobProgress(null, false, reminders.Select(r => new ReminderDue(r.ItemId, r.NextSequence, r.NextDueAt)).ToList(), now);
     }
 }

@@ -19,4 +19,7 @@ internal static partial class EngineLog
 
     [LoggerMessage(4004, LogLevel.Error, "Outbox sweep failed")]
     public static partial void SweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4005, LogLevel.Warning, "The test clock moved, but not every job orchestration had looked at its timers within {Wait}")]
+    public static partial void ClockNotHeard(ILogger logger, TimeSpan wait);
 }

@@ -5,9 +5,6 @@ public sealed class EngineOptions
 {
     public const string Section = "ClientHub:Engine";
 
-    /// <summary>Queue of automation runs. Renaming it strands the messages in flight under the old name.</summary>
-    public const string AutomationsQueue = "automations";
-
     /// <summary>Queue of <see cref="Storage.LinkSyncMessage"/>s: jobs re-reading an item linked to them by hand.</summary>
     public const string LinksQueue = "links";
 
@@ -23,13 +20,4 @@ public sealed class EngineOptions
 
     /// <summary>NCRONTAB of the outbox sweeper (DESIGN.md: at least every 10 seconds).</summary>
     public string SweepSchedule { get; set; } = "*/5 * * * * *";
-
-    /// <summary>
-    /// Testing hook: false leaves the outbox to the sweeper, as if the process died between a
-    /// transition's transaction and its dispatch.
-    /// </summary>
-    public bool InlineDispatch { get; set; } = true;
-
-    /// <summary>Testing hook: every automation message is enqueued twice, to prove handlers idempotent.</summary>
-    public bool DuplicateDeliveries { get; set; }
 }

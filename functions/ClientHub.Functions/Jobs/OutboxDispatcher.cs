@@ -4,24 +4,27 @@ using ClientHub.Core;
 using ClientHub.Core.Jobs;
 using ClientHub.Functions.Hosting;
 using ClientHub.Storage;
-using Microsoft.Extensions.Options;
 
 namespace ClientHub.Functions.Jobs;
 
 /// <summary>
-/// Hands outbox rows to their destination and deletes them: the card projection and durable timers
-/// first, then the queue messages, so the next transition a message causes cannot overtake this
-/// one's card. Delivery is at least once; every consumer is idempotent (a timer lands on the same row).
+/// Hands outbox rows to their destination and deletes them: the card projection first, then the
+/// job's orchestration and the links queue, so the next transition they cause cannot overtake this
+/// one's card. Delivery is at least once; every consumer is idempotent (a woken orchestration follows
+/// the job's row; a link sync compares states).
 /// </summary>
-public sealed class OutboxDispatcher(JobStore store, JobCards cards, DurableTimers timers, QueueServiceClient queues, StorageNames names,
-    IQueueWaker waker, IOptions<EngineOptions> options, ILogger<OutboxDispatcher> logger)
+/// <remarks>
+/// The outbox stays only where an API transaction must atomically cause work outside it: waking the
+/// job's orchestration for a new entry or a retry, projecting the card, syncing manually linked jobs.
+/// </remarks>
+public sealed class OutboxDispatcher(JobStore store, JobCards cards, JobOrchestrations orchestrations, QueueServiceClient queues, StorageNames names,
+    IQueueWaker waker, ILogger<OutboxDispatcher> logger)
 {
-    private readonly QueueClient _automations = queues.GetQueueClient(names.Queue(EngineOptions.AutomationsQueue));
     private readonly QueueClient _links = queues.GetQueueClient(names.Queue(EngineOptions.LinksQueue));
 
-    /// <summary>Right after a transition committed (skipped when the testing hook disables inline dispatch).</summary>
+    /// <summary>Right after a transition committed; the sweeper does the same for rows a crash left behind.</summary>
     public Task DispatchCommittedAsync(IReadOnlyList<OutboxRow> outbox, CancellationToken cancellationToken) =>
-        options.Value.InlineDispatch ? DispatchAsync(outbox, fromSweeper: false, cancellationToken) : Task.CompletedTask;
+        DispatchAsync(outbox, fromSweeper: false, cancellationToken);
 
     public async Task DispatchAsync(IReadOnlyList<OutboxRow> rows, bool fromSweeper, CancellationToken cancellationToken)
     {
@@ -34,20 +37,13 @@ public sealed class OutboxDispatcher(JobStore store, JobCards cards, DurableTime
                 : JsonSerializer.Deserialize<Job>(card.Last().Payload, ClientHubJson.Stored);
             if (job is not null) await cards.ProjectAsync(job, cancellationToken);
         }
-        foreach (var row in rows.Where(r => r.Kind == OutboxKinds.Timer))
-            await timers.ScheduleAsync(JsonSerializer.Deserialize<DurableTimer>(row.Payload, ClientHubJson.Stored)!, cancellationToken);
-        await EnqueueAsync(rows, OutboxKinds.Automation, _automations, EngineOptions.AutomationsQueue, options.Value.DuplicateDeliveries ? 2 : 1, cancellationToken);
-        await EnqueueAsync(rows, OutboxKinds.Links, _links, EngineOptions.LinksQueue, copies: 1, cancellationToken);
+        foreach (var row in rows.Where(r => r.Kind == OutboxKinds.Automation))
+            await orchestrations.WakeAsync(JsonSerializer.Deserialize<AutomationRun>(row.Payload, ClientHubJson.Stored)!, cancellationToken);
+        var links = rows.Where(r => r.Kind == OutboxKinds.Links).ToList();
+        foreach (var link in links) await _links.SendMessageAsync(link.Payload, cancellationToken);
+        if (links.Count > 0) waker.Wake(EngineOptions.LinksQueue);
         // Event rows (job.moved, item.completed…) have no consumer until outbound webhooks exist; they are dropped with the rest.
         await store.DeleteOutboxAsync(rows, cancellationToken);
         if (fromSweeper) EngineLog.Swept(logger, rows.Count, rows[0].PartitionKey);
-    }
-
-    /// <summary>Sends the rows of one kind to their queue, and wakes this instance's listener of it.</summary>
-    private async Task EnqueueAsync(IReadOnlyList<OutboxRow> rows, string kind, QueueClient queue, string queueName, int copies, CancellationToken cancellationToken)
-    {
-        var messages = rows.Where(r => r.Kind == kind).SelectMany(r => Enumerable.Repeat(r.Payload, copies)).ToList();
-        foreach (var message in messages) await queue.SendMessageAsync(message, cancellationToken);
-        if (messages.Count > 0) waker.Wake(queueName);
     }
 }

@@ -1,0 +1,141 @@
+using ClientHub.Core;
+using ClientHub.Storage;
+using Microsoft.DurableTask;
+
+namespace ClientHub.Functions.Jobs;
+
+/// <summary>The input of one execution of a job's orchestration (each <c>ContinueAsNew</c> starts the next).</summary>
+/// <param name="Run">The automation the wake asked for, when it named one.</param>
+/// <param name="Clock">The test clock's last advance this orchestration has heard of (ticks); 0 in production.</param>
+public sealed record JobOrchestration(FirmId FirmId, JobId JobId, AutomationRun? Run = null, long Clock = 0);
+
+/// <summary>The payload of a <see cref="JobOrchestrator.WakeEvent"/>: run an automation, or just look at the job again.</summary>
+public sealed record JobWake(AutomationRun? Run, long Clock = 0);
+
+/// <summary>
+/// Where a job stands after an activity, read from its row: the automation to run next while an entry's
+/// chain runs; otherwise whether the job has ended, and the reminders it still has to send.
+/// </summary>
+/// <param name="Now">The host's time (the test clock's when it is on) at which the reminders were read.</param>
+public sealed record JobProgress(AutomationRun? Next, bool Ended, IReadOnlyList<ReminderDue> Reminders, DateTimeOffset Now);
+
+/// <summary>Reminder #<paramref name="Sequence"/> of an item, due at <paramref name="DueAt"/> (host time).</summary>
+public sealed record ReminderDue(string ItemId, int Sequence, DateTimeOffset DueAt);
+
+/// <summary>The input of <see cref="RunAutomationActivity"/>: the job, and the automation to run (none: only read where the job stands).</summary>
+public sealed record JobStep(FirmId FirmId, JobId JobId, AutomationRun? Run);
+
+/// <summary>The input of <see cref="FailAutomationActivity"/>.</summary>
+public sealed record AutomationFailure(AutomationRun Run, string Error);
+
+/// <summary>The input of <see cref="SendReminderActivity"/>.</summary>
+public sealed record ReminderRun(FirmId FirmId, JobId JobId, string ItemId, int Sequence);
+
+/// <summary>
+/// A job's orchestration: one instance per job (<see cref="JobOrchestrations.InstanceId"/>), alive from the
+/// job's add until it is completed or archived. It runs each stage entry's automations one activity after
+/// another, holds the durable timers of the job's reminders, and sleeps in between until a transition wakes it.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The job row stays the one authoritative view (DESIGN.md guarantee 1): every change of it is decided by
+/// <c>JobMachine</c> and written with <c>If-Match</c>, by the API or by an activity. This orchestrator
+/// decides only what to do next from what the activities report of the row, so a wake that is late,
+/// doubled or lost (the outbox sweeper sends it again) cannot make it run an automation twice or skip one:
+/// it follows the row. Like every orchestrator it is deterministic: no I/O, no clock, no GUIDs; time
+/// comes from the context and the activities.
+/// </para>
+/// <para>
+/// Each execution handles one wake and ends in <c>ContinueAsNew</c>, keeping events raised meanwhile, so a
+/// history holds one entry's chain at most and a job that lives for a year replays in milliseconds.
+/// </para>
+/// </remarks>
+public sealed class JobOrchestrator : TaskOrchestrator<JobOrchestration, string>
+{
+    public const string Name = "Job";
+    public const string WakeEvent = "wake";
+
+    /// <summary>
+    /// Transient failures (a SendGrid 5xx, 429 or timeout, storage trouble) are retried three times in all,
+    /// 1 s then 2 s apart; after that the automation is flagged failed and the chain halts until <c>/retry</c>.
+    /// </summary>
+    private static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(new RetryPolicy(3, TimeSpan.FromSeconds(1), backoffCoefficient: 2));
+
+    /// <summary>A timer further away than this is cut short: the job looks at its row at least daily.</summary>
+    private static readonly TimeSpan LongestSleep = TimeSpan.FromDays(1);
+
+    public override async Task<string> RunAsync(TaskOrchestrationContext context, JobOrchestration input)
+    {
+        var progress = await StepAsync(context, input, input.Run);
+        while (progress.Next is { } next)
+            progress = await StepAsync(context, input, next);
+        if (progress.Ended) return "ended";
+
+        var due = progress.Reminders.Where(r => r.DueAt <= progress.Now).ToList();
+        foreach (var reminder in due)
+            await context.CallActivityAsync(SendReminderActivity.Name, new ReminderRun(input.FirmId, input.JobId, reminder.ItemId, reminder.Sequence), Retry);
+        if (due.Count > 0)
+        {
+            context.ContinueAsNew(input with { Run = null }, preserveUnprocessedEvents: true);
+            return "";
+        }
+
+        // The test clock waits for this before it answers: every due timer has fired by then.
+        context.SetCustomStatus(input.Clock);
+        using var cancel = new CancellationTokenSource();
+        var wake = context.WaitForExternalEvent<JobWake>(WakeEvent, cancel.Token);
+        if (progress.Reminders.Count > 0)
+        {
+            var sleep = progress.Reminders.Min(r => r.DueAt) - progress.Now;
+            await Task.WhenAny(wake, context.CreateTimer(context.CurrentUtcDateTime + (sleep < LongestSleep ? sleep : LongestSleep), cancel.Token));
+        }
+        else await wake;
+        cancel.Cancel();
+        context.ContinueAsNew(wake.IsCompletedSuccessfully
+            ? input with { Run = wake.Result.Run, Clock = Math.Max(input.Clock, wake.Result.Clock) }
+            : input with { Run = null }, preserveUnprocessedEvents: true);
+        return "";
+    }
+
+    /// <summary>Runs <paramref name="run"/> (or only reads the job); once retries are spent, the job shows the automation failed.</summary>
+    private static async Task<JobProgress> StepAsync(TaskOrchestrationContext context, JobOrchestration input, AutomationRun? run)
+    {
+        try
+        {
+            return await context.CallActivityAsync<JobProgress>(RunAutomationActivity.Name, new JobStep(input.FirmId, input.JobId, run), Retry);
+        }
+        catch (TaskFailedException failed) when (run is not null)
+        {
+            return await context.CallActivityAsync<JobProgress>(FailAutomationActivity.Name, new AutomationFailure(run, failed.FailureDetails.ErrorMessage), Retry);
+        }
+    }
+}
+
+/// <summary>Runs one automation of a stage entry (and the local ones right after it), then reports where the job stands.</summary>
+public sealed class RunAutomationActivity(AutomationStep step) : TaskActivity<JobStep, JobProgress>
+{
+    public const string Name = "RunAutomation";
+
+    public override Task<JobProgress> RunAsync(TaskActivityContext context, JobStep input) => step.RunAsync(input, CancellationToken.None);
+}
+
+/// <summary>Flags the job's automation failed (unless the job has moved on since), then reports where the job stands.</summary>
+public sealed class FailAutomationActivity(AutomationStep step) : TaskActivity<AutomationFailure, JobProgress>
+{
+    public const string Name = "FailAutomation";
+
+    public override Task<JobProgress> RunAsync(TaskActivityContext context, AutomationFailure input) =>
+        step.FailAsync(input.Run, input.Error, CancellationToken.None);
+}
+
+/// <summary>Sends one reminder of an item, unless the item is complete or the job has ended meanwhile.</summary>
+public sealed class SendReminderActivity(Reminders.ReminderSender reminders) : TaskActivity<ReminderRun, string>
+{
+    public const string Name = "SendReminder";
+
+    public override async Task<string> RunAsync(TaskActivityContext context, ReminderRun input)
+    {
+        await reminders.SendAsync(input, CancellationToken.None);
+        return "";
+    }
+}
