@@ -298,7 +298,7 @@ async function tryIt(demo) {
   }
   const [path, done] = item.type === "task" ? ["tasks", "Done"] : ["requests", "Completed"];
   lines.push(`Try it: the demo job "${job.name}" waits in stage "${job.stageName}" for its ${item.type}.`);
-  lines.push(`Complete the ${item.type} and the job moves to the next stage by itself (the engine runs from a queue: allow a few seconds).`);
+  lines.push(`Complete the ${item.type} and the job moves to the next stage by itself (its orchestration runs the next stage's automations: allow a few seconds).`);
   lines.push(`  curl -s ${auth} ${jobUrl}/items`);
   lines.push(`  curl -s -X PATCH ${auth} -H "Content-Type: application/json" -d '{"status":"${done}"}' ${baseUrl}/api/${path}/${item.id}`);
   lines.push(`  curl -s ${auth} ${jobUrl}`);

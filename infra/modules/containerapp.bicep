@@ -1,5 +1,5 @@
 // The host on Azure Container Apps: serverless, scales to zero, woken by HTTP traffic or by
-// messages waiting on the automations queue (KEDA azure-queue scaler).
+// messages waiting on the Durable Task hub's queues or our links queue (KEDA azure-queue scaler).
 
 param location string
 
@@ -26,8 +26,39 @@ param minReplicas int = 0
 @minValue(1)
 param maxReplicas int = 10
 
-@description('Messages waiting on the automations queue per replica before KEDA adds one.')
+@description('Messages waiting on a work queue per replica before KEDA adds one.')
 param queueLengthPerReplica int = 20
+
+@description('Task hub of the Durable Task engine (host.json extensions.durableTask.hubName).')
+param taskHubName string = 'clienthub'
+
+@description('Control queues of the task hub (host.json extensions.durableTask.storageProvider.partitionCount); fixed once the hub exists.')
+@minValue(1)
+@maxValue(16)
+param partitionCount int = 4
+
+// The engine's work-item queue (activities), its control queues (orchestrations), and the links queue.
+var workQueues = concat(
+  ['${toLower(taskHubName)}-workitems'],
+  map(range(0, partitionCount), i => '${toLower(taskHubName)}-control-${padLeft(string(i), 2, '0')}'),
+  ['links']
+)
+
+var queueRules = [
+  for queue in workQueues: {
+    name: '${queue}-queue'
+    azureQueue: {
+      queueName: queue
+      queueLength: queueLengthPerReplica
+      auth: [
+        {
+          secretRef: 'storage-connection'
+          triggerParameter: 'connection'
+        }
+      ]
+    }
+  }
+]
 
 @secure()
 @description('Enables POST /api/firms when set (ClientHub__BootstrapToken); empty leaves firm creation disabled.')
@@ -137,34 +168,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
       scale: {
         minReplicas: minReplicas
         maxReplicas: maxReplicas
-        rules: [
-          {
-            name: 'automations-queue'
-            azureQueue: {
-              queueName: 'automations'
-              queueLength: queueLengthPerReplica
-              auth: [
-                {
-                  secretRef: 'storage-connection'
-                  triggerParameter: 'connection'
-                }
-              ]
-            }
-          }
-          {
-            // Jobs re-reading an item linked to them by hand: rare, but a scaled-to-zero app must wake for them.
-            name: 'links-queue'
-            azureQueue: {
-              queueName: 'links'
-              queueLength: queueLengthPerReplica
-              auth: [
-                {
-                  secretRef: 'storage-connection'
-                  triggerParameter: 'connection'
-                }
-              ]
-            }
-          }
+        rules: concat(queueRules, [
           {
             name: 'http'
             http: {
@@ -173,7 +177,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
               }
             }
           }
-        ]
+        ])
       }
     }
   }

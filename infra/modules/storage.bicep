@@ -1,4 +1,4 @@
-// The Storage account behind AzureWebJobsStorage: tables (jobs, outbox, projections, timers),
+// The Storage account behind AzureWebJobsStorage: tables (jobs, outbox, projections, the task hub's),
 // queues (one per kind of work, each with its -poison twin) and blobs (documents, leases).
 
 @description('Globally unique storage account name: 3-24 lowercase letters and digits.')
@@ -10,9 +10,8 @@ param location string
 
 param tags object = {}
 
-@description('The host creates its queues on start too; declaring them here lets the KEDA scalers watch "automations" and "links" before the first start.')
+@description('Our own queues; the host creates them on start too, and the Durable Task engine creates its task hub\'s queues itself.')
 param queueNames array = [
-  'automations'
   'links'
   'events'
   'emails'

@@ -12,7 +12,7 @@ namespace ClientHub.Functions.Jobs;
 /// re-run activity (at-least-once) finds the job advanced. Either way the step reports where the job
 /// stands, read from the row, which is all the orchestration goes by.
 /// </summary>
-public sealed class AutomationStep(JobEngine engine, JobStore store, AutomationRunner runner, TimeProvider time, ILogger<AutomationStep> logger)
+public sealed class AutomationStep(JobEngine engine, JobStore store, AutomationRunner runner, ILogger<AutomationStep> logger)
 {
     public async Task<JobProgress> RunAsync(JobStep step, CancellationToken cancellationToken)
     {
@@ -91,7 +91,7 @@ public sealed class AutomationStep(JobEngine engine, JobStore store, AutomationR
     /// </summary>
     private async Task<JobProgress> ProgressAsync(Versioned<Job>? row, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
+        var now = engine.Now;
         if (row?.Value is not { Status: JobStatus.Active } job) return new JobProgress(null, Ended: true, [], now);
         if (job.Automation == AutomationState.Running)
             return new JobProgress(new AutomationRun(job.FirmId, job.Id, job.EntrySeq, job.NextAutomation, job.NextAutomationId ?? "", job.Retries), false, [], now);

@@ -61,6 +61,9 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobOrchestration, string>
     /// </summary>
     private static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(new RetryPolicy(3, TimeSpan.FromSeconds(1), backoffCoefficient: 2));
 
+    /// <summary>How long a reminder the activity could not even record as failed waits before it is tried again.</summary>
+    private static readonly TimeSpan ReminderRetry = TimeSpan.FromMinutes(5);
+
     /// <summary>A timer further away than this is cut short: the job looks at its row at least daily.</summary>
     private static readonly TimeSpan LongestSleep = TimeSpan.FromDays(1);
 
@@ -72,9 +75,20 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobOrchestration, string>
         if (progress.Ended) return "ended";
 
         var due = progress.Reminders.Where(r => r.DueAt <= progress.Now).ToList();
+        var failed = false;
         foreach (var reminder in due)
-            await context.CallActivityAsync(SendReminderActivity.Name, new ReminderRun(input.FirmId, input.JobId, reminder.ItemId, reminder.Sequence), Retry);
-        if (due.Count > 0)
+        {
+            try
+            {
+                await context.CallActivityAsync(SendReminderActivity.Name, new ReminderRun(input.FirmId, input.JobId, reminder.ItemId, reminder.Sequence), Retry);
+            }
+            catch (TaskFailedException)
+            {
+                // Storage trouble beyond the retries: the reminder stays due and is tried again later, not in a tight loop.
+                failed = true;
+            }
+        }
+        if (due.Count > 0 && !failed)
         {
             context.ContinueAsNew(input with { Run = null }, preserveUnprocessedEvents: true);
             return "";
@@ -84,11 +98,9 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobOrchestration, string>
         context.SetCustomStatus(input.Clock);
         using var cancel = new CancellationTokenSource();
         var wake = context.WaitForExternalEvent<JobWake>(WakeEvent, cancel.Token);
-        if (progress.Reminders.Count > 0)
-        {
-            var sleep = progress.Reminders.Min(r => r.DueAt) - progress.Now;
-            await Task.WhenAny(wake, context.CreateTimer(context.CurrentUtcDateTime + (sleep < LongestSleep ? sleep : LongestSleep), cancel.Token));
-        }
+        TimeSpan? sleep = failed ? ReminderRetry : progress.Reminders.Count > 0 ? progress.Reminders.Min(r => r.DueAt) - progress.Now : null;
+        if (sleep is { } delay)
+            await Task.WhenAny(wake, context.CreateTimer(context.CurrentUtcDateTime + (delay < LongestSleep ? delay : LongestSleep), cancel.Token));
         else await wake;
         cancel.Cancel();
         context.ContinueAsNew(wake.IsCompletedSuccessfully
