@@ -1,12 +1,39 @@
+using ClientHub.Core;
+
 namespace ClientHub.Functions;
 
 /// <summary>
 /// The application's log events. Ids: 1xxx trigger host (see Hosting), 3xxx HTTP, 4xxx job engine,
-/// 5xxx email, 6xxx timers. Firm and job ids are always structured parameters; secrets and document
+/// 5xxx email, 6xxx reminders. Firm and job ids are always structured parameters; secrets and document
 /// content never appear.
 /// </summary>
 internal static partial class Log
 {
     [LoggerMessage(3000, LogLevel.Error, "Unhandled error serving {Path}")]
     public static partial void Unhandled(ILogger logger, Exception exception, string path);
+
+    // ---- 4xxx job engine ----
+
+    [LoggerMessage(4000, LogLevel.Information, "Sweeper re-dispatched {Count} outbox rows of {Partition}")]
+    public static partial void Swept(ILogger logger, int count, string partition);
+
+    [LoggerMessage(4001, LogLevel.Debug, "Automation {AutomationId} of job {JobId} entry {EntrySeq} was already done or is stale; ignored")]
+    public static partial void StaleAutomation(ILogger logger, JobId jobId, int entrySeq, string automationId);
+
+    [LoggerMessage(4002, LogLevel.Warning, "Automation {AutomationId} of job {JobId} (firm {FirmId}) entry {EntrySeq} failed: {Error}")]
+    public static partial void AutomationFailed(ILogger logger, FirmId firmId, JobId jobId, int entrySeq, string automationId, string error);
+
+    [LoggerMessage(4003, LogLevel.Debug, "Job {JobId} changed concurrently; re-deciding (attempt {Attempt})")]
+    public static partial void Conflict(ILogger logger, JobId jobId, int attempt);
+
+    [LoggerMessage(4004, LogLevel.Error, "Outbox sweep failed")]
+    public static partial void SweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4005, LogLevel.Warning, "The test clock moved, but not every job orchestration had looked at its timers within {Wait}")]
+    public static partial void ClockNotHeard(ILogger logger, TimeSpan wait);
+
+    // ---- 6xxx reminders ----
+
+    [LoggerMessage(6000, LogLevel.Warning, "Reminder for item {ItemId} of job {JobId} (firm {FirmId}) failed; it is tried again in {RetryAfter}")]
+    public static partial void ReminderFailed(ILogger logger, Exception exception, FirmId firmId, JobId jobId, string itemId, TimeSpan retryAfter);
 }

@@ -23,7 +23,7 @@ public sealed class AutomationStep(JobEngine engine, JobStore store, AutomationR
             {
                 if (!JobMachine.IsCurrent(c.Job, run.EntrySeq, run.Index, run.AutomationId))
                 {
-                    EngineLog.StaleAutomation(logger, run.JobId, run.EntrySeq, run.AutomationId);
+                    Log.StaleAutomation(logger, run.JobId, run.EntrySeq, run.AutomationId);
                     return null;
                 }
                 var stage = c.Pipeline.Find(c.Job.StageId);
@@ -77,7 +77,7 @@ public sealed class AutomationStep(JobEngine engine, JobStore store, AutomationR
     /// <summary>The retries are spent (or the failure is permanent): the job shows the error and the chain halts until retried.</summary>
     public async Task<JobProgress> FailAsync(AutomationRun run, string error, CancellationToken cancellationToken)
     {
-        EngineLog.AutomationFailed(logger, run.FirmId, run.JobId, run.EntrySeq, run.AutomationId, error);
+        Log.AutomationFailed(logger, run.FirmId, run.JobId, run.EntrySeq, run.AutomationId, error);
         var result = await engine.TransitionAsync(run.FirmId, run.JobId, null, c =>
             JobMachine.IsCurrent(c.Job, run.EntrySeq, run.Index, run.AutomationId, run.Retries)
                 ? JobWrite.Of(JobMachine.AutomationFailed(c.Job, run.EntrySeq, run.Index, error, engine.Now))

@@ -69,7 +69,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
             catch (RequestFailedException e) when (e.Status is 412 && attempt < MaxAttempts)
             {
                 if (ifMatch is { } m && m != ETag.All) throw new PreconditionFailed("job");
-                EngineLog.Conflict(logger, jobId, attempt);
+                Log.Conflict(logger, jobId, attempt);
             }
         }
     }

@@ -69,7 +69,7 @@ public sealed class JobOrchestrations(TaskHubClient client, AzureStorageOrchestr
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            EngineLog.ClockNotHeard(logger, ClockWait);
+            Log.ClockNotHeard(logger, ClockWait);
         }
     }
 

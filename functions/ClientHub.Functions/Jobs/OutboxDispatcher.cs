@@ -44,6 +44,6 @@ public sealed class OutboxDispatcher(JobStore store, JobCards cards, JobOrchestr
         if (links.Count > 0) waker.Wake(EngineOptions.LinksQueue);
         // Event rows (job.moved, item.completed…) have no consumer until outbound webhooks exist; they are dropped with the rest.
         await store.DeleteOutboxAsync(rows, cancellationToken);
-        if (fromSweeper) EngineLog.Swept(logger, rows.Count, rows[0].PartitionKey);
+        if (fromSweeper) Log.Swept(logger, rows.Count, rows[0].PartitionKey);
     }
 }

@@ -56,14 +56,8 @@ public sealed class ReminderSender(JobStore store, FirmDocuments documents, Cont
         {
             // A SendGrid outage, or a send that timed out and holds its claim: tried again a little later rather
             // than at once; the reminder keeps its number, so the email's effect record keeps it single.
-            ReminderLog.Failed(logger, e, run.FirmId, run.JobId, run.ItemId, RetryAfter);
+            Log.ReminderFailed(logger, e, run.FirmId, run.JobId, run.ItemId, RetryAfter);
             await store.RecordRemindersAsync(run.FirmId, run.JobId, run.ItemId, reminders.Sent, time.GetUtcNow() + RetryAfter, cancellationToken);
         }
     }
-}
-
-internal static partial class ReminderLog
-{
-    [LoggerMessage(6000, LogLevel.Warning, "Reminder for item {ItemId} of job {JobId} (firm {FirmId}) failed; it is tried again in {RetryAfter}")]
-    public static partial void Failed(ILogger logger, Exception exception, FirmId firmId, JobId jobId, string itemId, TimeSpan retryAfter);
 }

@@ -37,7 +37,7 @@ internal sealed class OutboxSweeperTrigger(JobStore store, OutboxDispatcher disp
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // One job's trouble must not hold up the others; its rows and mark stay for the next sweep.
-                EngineLog.SweepFailed(logger, e);
+                Log.SweepFailed(logger, e);
             }
         }
     }
