@@ -105,9 +105,14 @@ public sealed class StorageOps(string prefix)
                     "DELETE" => "delete",
                     _ => method.ToLowerInvariant(),
                 };
-                // The outbox sweeper's scan runs on its timer whether or not anything is left behind.
-                var sweep = op == "query" && table == "jobs" && Uri.UnescapeDataString(query).Contains("Timestamp lt", StringComparison.Ordinal);
-                return (sweep ? "table jobs query (outbox sweep)" : $"table {table} {op}", sweep);
+                // The outbox sweeper's scan runs on its timer whether or not anything is left behind. Since 2026-12-01 it reads
+                // the marks index (and removes old marks), then the outbox rows of each marked job partition; before, it
+                // scanned the jobs table by Timestamp. Only the sweeper reads or removes marks, or queries outbox rows.
+                var filter = Uri.UnescapeDataString(query);
+                var sweep = (table == "outboxmarks" && op is "query" or "delete")
+                    || (table == "jobs" && op == "query" && (filter.Contains("Timestamp lt", StringComparison.Ordinal)
+                        || filter.Contains("RowKey gt 'outbox|'", StringComparison.Ordinal)));
+                return (sweep ? $"table {table} {op} (outbox sweep)" : $"table {table} {op}", sweep);
             }
             case "queue":
             {
