@@ -4,8 +4,8 @@ using System.Globalization;
 namespace ClientHub.Bench;
 
 /// <summary>
-/// Drives N jobs through a five-stage pipeline on the real host (in process) against Azurite and prints throughput,
-/// stage-entry latency and storage operations per stage transition and per automation.
+/// Measures the minimal-automation ceiling of the Azurite at hand, then drives N jobs through a five-stage pipeline on the real host (in process) against the same Azurite and
+/// prints throughput against the ceiling, stage-entry latency and storage operations per transition and automation.
 /// Usage: <c>ClientHub.Bench [--jobs N]</c>; needs <c>AzureWebJobsStorage</c> (bench/run.sh sets it).
 /// </summary>
 internal static class BenchProgram
@@ -47,6 +47,10 @@ internal static class BenchProgram
             + $"{PipelineScenario.AutomationsPerStage} automations on each");
         Console.WriteLine($"Load average at the start: {LoadAverage()} on {Environment.ProcessorCount} cores");
         Console.WriteLine();
+        // Before the host starts, so nothing but the ceiling's own requests reaches Azurite.
+        var ceiling = await Ceiling.MeasureAsync(connectionString, host.Prefix, ct);
+        Report.PrintCeiling(ceiling);
+
         _ = host.Services; // starts the host (storage, queue listeners, timers) outside any bench scope
         var scenario = await PipelineScenario.CreateAsync(host, jobs, ct);
 
@@ -72,6 +76,7 @@ internal static class BenchProgram
         var histories = await scenario.HistoriesAsync(jobIds, ct);
         var result = new RunResult(jobs, wall, added, histories, during, idle, IdleWindow, emails, cpu, polls, loadBefore, loadAfter);
         Report.Print(result);
+        Report.PrintSummary(ceiling, result);
         return 0;
     }
 

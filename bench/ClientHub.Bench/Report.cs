@@ -11,7 +11,12 @@ public sealed record RunResult(int Jobs, TimeSpan Wall, TimeSpan AddTime, IReadO
 
     public int Automations => Histories.SelectMany(h => h.Entries).Count(e => e.Kind is HistoryKinds.Automation or HistoryKinds.AutomationSkipped);
 
+    public double AutomationsPerSecond => Automations / Wall.TotalSeconds;
+
     public List<TimeSpan> SortedEntryLatencies() => [.. Histories.SelectMany(Report.EntryLatencies).Order()];
+
+    /// <summary>Requests that moved jobs: the engine's own work and the API writes that cause transitions.</summary>
+    public int HotPathOps => Ops.Where(kv => Report.HotScopes.Contains(kv.Key.Scope)).Sum(kv => kv.Value);
 }
 
 /// <summary>Turns a run into the figures bench/README.md quotes.</summary>
@@ -22,6 +27,35 @@ public static class Report
     /// transitions (the hot path).
     /// </summary>
     public static readonly string[] HotScopes = [StorageOps.Engine, BenchScope.Add, BenchScope.Complete];
+
+    public static void PrintCeiling(CeilingResult ceiling)
+    {
+        Line("Ceiling: the minimal automation on this Azurite (send, receive, delete a queue message; one 3-entity transaction)");
+        foreach (var level in ceiling.Levels)
+        {
+            Line($"  {level.InFlight,2} in flight   {level.Rounds} rounds in {level.Elapsed.TotalSeconds:0.00} s = {level.PerSecond,6:0.0}/s   "
+                 + $"round p50 {Ms(level.RoundP50)}  p99 {Ms(level.RoundP99)}   {Per(level.Requests, level.Rounds)} requests per round"
+                 + (level.EmptyReceives > 0 ? $" ({level.EmptyReceives} empty receives)" : ""));
+        }
+        Line($"  ceiling automations/s: {ceiling.Best.PerSecond:0.0} (the best level, {ceiling.Best.InFlight} in flight)");
+        Line();
+    }
+
+    /// <summary>The figures the issue asks for, together, after the details they come from.</summary>
+    public static void PrintSummary(CeilingResult ceiling, RunResult run)
+    {
+        var latencies = run.SortedEntryLatencies();
+        var levels = string.Join(" and ", ceiling.Levels.Select(l => l.InFlight));
+        Line();
+        Line($"Summary: {run.Jobs} jobs, load average {run.LoadBefore} at the start and {run.LoadAfter} at the end");
+        Figure($"ceiling automations/s (minimal automation, best of {levels} in flight)", $"{ceiling.Best.PerSecond:0.0}");
+        Figure("automations/s", $"{run.AutomationsPerSecond:0.0}");
+        Figure("automations/s / ceiling (goal: at least 60 %)", $"{run.AutomationsPerSecond / ceiling.Best.PerSecond * 100:0.0} %");
+        if (latencies.Count > 0)
+            Figure("stage entry -> last automation p50 / p99", $"{Ms(Percentile(latencies, 50))} / {Ms(Percentile(latencies, 99))}");
+        Figure("storage ops per automation (hot path)",
+            $"{Per(run.HotPathOps, run.Automations)}  ({Per(run.HotPathOps, run.Transitions)} per stage transition)");
+    }
 
     public static void Print(RunResult run)
     {
@@ -120,6 +154,8 @@ public static class Report
 
     public static TimeSpan Percentile(List<TimeSpan> sorted, int p) =>
         sorted[Math.Clamp((int)Math.Ceiling(p / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+    private static void Figure(string label, string value) => Line($"  {label,-72} {value}");
 
     private static string Ms(TimeSpan t) => $"{t.TotalMilliseconds:0} ms";
 
