@@ -4,13 +4,15 @@ using System.Globalization;
 namespace ClientHub.Bench;
 
 /// <summary>
-/// Measures the minimal-automation ceiling of the Azurite at hand, then drives N jobs through a five-stage pipeline on the real host (in process) against the same Azurite and
+/// Measures the minimal-automation ceiling of the Azurite at hand, runs one job through 20 sequential automations,
+/// then drives N jobs through a five-stage pipeline on the real host (in process) against the same Azurite and
 /// prints throughput against the ceiling, stage-entry latency and storage operations per transition and automation.
 /// Usage: <c>ClientHub.Bench [--jobs N]</c>; needs <c>AzureWebJobsStorage</c> (bench/run.sh sets it).
 /// </summary>
 internal static class BenchProgram
 {
     private static readonly TimeSpan IdleWindow = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan PauseBetweenJobs = TimeSpan.FromSeconds(1);
 
     /// <summary>Grows with N: a slow engine at 1,000 jobs is a figure to report, not a timeout.</summary>
     private static TimeSpan DriveTimeout(int jobs) => TimeSpan.FromMinutes(5) + jobs * TimeSpan.FromSeconds(0.5);
@@ -44,7 +46,7 @@ internal static class BenchProgram
         await using var host = new BenchHost(connectionString, sendGrid.Url);
 
         Console.WriteLine($"ClientHub bench: {jobs} jobs, {PipelineScenario.Stages} stages, "
-            + $"{PipelineScenario.AutomationsPerStage} automations on each");
+            + $"{PipelineScenario.AutomationsPerStage} automations on each; one job through {OneJobScenario.Automations} sequential automations");
         Console.WriteLine($"Load average at the start: {LoadAverage()} on {Environment.ProcessorCount} cores");
         Console.WriteLine();
         // Before the host starts, so nothing but the ceiling's own requests reaches Azurite.
@@ -53,6 +55,16 @@ internal static class BenchProgram
 
         _ = host.Services; // starts the host (storage, queue listeners, timers) outside any bench scope
         var scenario = await PipelineScenario.CreateAsync(host, jobs, ct);
+
+        // Before the N jobs, so the one job has the host and a small Azurite to itself.
+        var oneJob = new List<OneJobRun>();
+        for (var run = 0; run < OneJobScenario.Runs; run++)
+        {
+            if (run > 0) await Task.Delay(PauseBetweenJobs, ct);
+            var label = run == 0 ? "first job of the process (JIT, first connections)" : "one job";
+            oneJob.Add(await scenario.OneJob.RunAsync(run, label, host.Ops, ct));
+        }
+        Report.PrintOneJob(oneJob);
 
         // What an idle host costs (queue polling, timer leases, the sweeper), to tell it apart from the work.
         var idleStart = host.Ops.Snapshot();
@@ -76,7 +88,7 @@ internal static class BenchProgram
         var histories = await scenario.HistoriesAsync(jobIds, ct);
         var result = new RunResult(jobs, wall, added, histories, during, idle, IdleWindow, emails, cpu, polls, loadBefore, loadAfter);
         Report.Print(result);
-        Report.PrintSummary(ceiling, result);
+        Report.PrintSummary(ceiling, result, oneJob[^1]);
         return 0;
     }
 

@@ -16,6 +16,7 @@ public sealed record PollStats(int Polls, TimeSpan Total);
 /// One firm, <c>N</c> accounts with one notify contact each, and a five-stage pipeline: every stage has
 /// three automations (send an email, create a task, update the client-facing status), so every entry
 /// waits on one task, and every stage but the last has automove on (the last never automoves).
+/// The same firm also gets the <see cref="OneJobScenario"/>'s pipeline and accounts.
 /// </summary>
 public sealed class PipelineScenario
 {
@@ -35,9 +36,10 @@ public sealed class PipelineScenario
 
     public Pipeline Pipeline { get; }
     public IReadOnlyList<Account> Accounts { get; }
+    public OneJobScenario OneJob { get; }
 
-    private PipelineScenario(HttpClient api, Pipeline pipeline, IReadOnlyList<Account> accounts) =>
-        (_api, Pipeline, Accounts) = (api, pipeline, accounts);
+    private PipelineScenario(HttpClient api, Pipeline pipeline, IReadOnlyList<Account> accounts, OneJobScenario oneJob) =>
+        (_api, Pipeline, Accounts, OneJob) = (api, pipeline, accounts, oneJob);
 
     private string LastStageId => Pipeline.Stages[^1].Id;
 
@@ -85,11 +87,19 @@ public sealed class PipelineScenario
             var pipeline = new Pipeline(Ids.New(), "Bench pipeline", stages);
             await documents.InsertAsync(firmId, DocumentKinds.Pipeline, pipeline.Id, pipeline, cancellationToken);
 
+            var oneJobStatuses = new List<ClientFacingStatus>();
+            for (var i = 1; i <= OneJobScenario.StatusUpdates; i++)
+                oneJobStatuses.Add(await NewStatusAsync($"Progress {i}", $"Part {i} is done", cancellationToken));
+            var oneJobPipeline = OneJobScenario.BuildPipeline(email.Id, task.Id, oneJobStatuses.Select(s => s.Id).ToList());
+            await documents.InsertAsync(firmId, DocumentKinds.Pipeline, oneJobPipeline.Id, oneJobPipeline, cancellationToken);
+            var oneJobAccounts = new List<Account>();
+            for (var i = 1; i <= OneJobScenario.Runs; i++) oneJobAccounts.Add(await NewAccountAsync($"Solo client {i}", cancellationToken));
+
             var created = new ConcurrentBag<Account>();
             var parallel = new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken };
             await Parallel.ForEachAsync(Enumerable.Range(1, accounts), parallel,
                 async (i, ct) => created.Add(await NewAccountAsync($"Client {i:D4}", ct)));
-            return new PipelineScenario(api, pipeline, [.. created.OrderBy(a => a.Name)]);
+            return new PipelineScenario(api, pipeline, [.. created.OrderBy(a => a.Name)], new OneJobScenario(api, oneJobPipeline, oneJobAccounts));
         });
 
         async Task<ClientFacingStatus> NewStatusAsync(string name, string description, CancellationToken ct)

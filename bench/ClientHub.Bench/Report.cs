@@ -41,8 +41,22 @@ public static class Report
         Line();
     }
 
+    public static void PrintOneJob(IReadOnlyList<OneJobRun> runs)
+    {
+        Line($"One job alone, one stage of {OneJobScenario.Automations} sequential automations "
+             + "(7 sendEmail, 7 createTask, 6 updateClientFacingStatus)");
+        foreach (var run in runs)
+        {
+            var hot = run.Ops.Where(kv => HotScopes.Contains(kv.Key.Scope)).Sum(kv => kv.Value);
+            Line($"  {run.Label,-52} {run.AutomationCount} automations in {run.Span.TotalSeconds:0.000} s = {run.PerSecond,5:0.0}/s   "
+                 + $"{Per(hot, run.AutomationCount)} storage ops per automation" + (run.Skipped > 0 ? $" ({run.Skipped} skipped)" : ""));
+        }
+        Line("  (from the job's history: its added record to its last automation record)");
+        Line();
+    }
+
     /// <summary>The figures the issue asks for, together, after the details they come from.</summary>
-    public static void PrintSummary(CeilingResult ceiling, RunResult run)
+    public static void PrintSummary(CeilingResult ceiling, RunResult run, OneJobRun oneJob)
     {
         var latencies = run.SortedEntryLatencies();
         var levels = string.Join(" and ", ceiling.Levels.Select(l => l.InFlight));
@@ -55,6 +69,8 @@ public static class Report
             Figure("stage entry -> last automation p50 / p99", $"{Ms(Percentile(latencies, 50))} / {Ms(Percentile(latencies, 99))}");
         Figure("storage ops per automation (hot path)",
             $"{Per(run.HotPathOps, run.Automations)}  ({Per(run.HotPathOps, run.Transitions)} per stage transition)");
+        Figure($"one job, {OneJobScenario.Automations} sequential automations (goal: at least 20/s)",
+            $"{oneJob.AutomationCount} in {oneJob.Span.TotalSeconds:0.00} s = {oneJob.PerSecond:0.0} automations/s");
     }
 
     public static void Print(RunResult run)
