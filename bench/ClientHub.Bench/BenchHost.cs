@@ -60,7 +60,8 @@ public sealed class BenchHost(string connectionString, string sendGridUrl) : Web
     {
         var client = CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        client.Timeout = TimeSpan.FromMinutes(2);
+        // A bulk add of 500 jobs is one request; on a busy 2-core machine it must not be cut off while the engine still works.
+        client.Timeout = TimeSpan.FromMinutes(5);
         return client;
     }
 

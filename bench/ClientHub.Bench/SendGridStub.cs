@@ -23,7 +23,7 @@ public sealed class SendGridStub : IAsyncDisposable
 
     private SendGridStub(WebApplication app, string url) => (_app, Url) = (app, url);
 
-    public static async Task<SendGridStub> StartAsync()
+    public static async Task<SendGridStub> StartAsync(CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -38,7 +38,7 @@ public sealed class SendGridStub : IAsyncDisposable
             context.Response.StatusCode = StatusCodes.Status202Accepted;
             context.Response.Headers["X-Message-Id"] = $"bench-{n}";
         });
-        await app.StartAsync();
+        await app.StartAsync(cancellationToken);
         var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         stub = new SendGridStub(app, url);
         return stub;

@@ -23,7 +23,10 @@ public static class BenchScope
         set => Current.Value = value;
     }
 
-    /// <summary>Runs <paramref name="work"/> under <paramref name="scope"/>; the caller's scope is untouched (an async method's AsyncLocal writes do not flow out).</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> under <paramref name="scope"/>; the caller's scope is untouched (an async method's
+    /// AsyncLocal writes do not flow out).
+    /// </summary>
     public static async Task<T> RunAsync<T>(string scope, Func<Task<T>> work)
     {
         Current.Value = scope;
@@ -47,6 +50,11 @@ public sealed class StorageOps(string prefix)
     private readonly ConcurrentDictionary<OpKey, int> _counts = new();
 
     public IReadOnlyDictionary<OpKey, int> Snapshot() => new Dictionary<OpKey, int>(_counts);
+
+    /// <summary>The requests counted since <paramref name="before"/> was taken.</summary>
+    public IReadOnlyDictionary<OpKey, int> Diff(IReadOnlyDictionary<OpKey, int> before) =>
+        Snapshot().Select(kv => (kv.Key, Count: kv.Value - before.GetValueOrDefault(kv.Key)))
+            .Where(x => x.Count != 0).ToDictionary(x => x.Key, x => x.Count);
 
     /// <summary>The policy to add (per try) to the clients of one service: <c>table</c>, <c>queue</c> or <c>blob</c>.</summary>
     public HttpPipelinePolicy PolicyFor(string service) => new Counting(this, service);
@@ -105,9 +113,14 @@ public sealed class StorageOps(string prefix)
                     "DELETE" => "delete",
                     _ => method.ToLowerInvariant(),
                 };
-                // The outbox sweeper's scan runs on its timer whether or not anything is left behind.
-                var sweep = op == "query" && table == "jobs" && Uri.UnescapeDataString(query).Contains("Timestamp lt", StringComparison.Ordinal);
-                return (sweep ? "table jobs query (outbox sweep)" : $"table {table} {op}", sweep);
+                // The outbox sweeper's scan runs on its timer whether or not anything is left behind. Since 2026-12-01 it reads
+                // the marks index (and removes old marks), then the outbox rows of each marked job partition; before, it
+                // scanned the jobs table by Timestamp. Only the sweeper reads or removes marks, or queries outbox rows.
+                var filter = Uri.UnescapeDataString(query);
+                var sweep = (table == "outboxmarks" && op is "query" or "delete")
+                    || (table == "jobs" && op == "query" && (filter.Contains("Timestamp lt", StringComparison.Ordinal)
+                        || filter.Contains("RowKey gt 'outbox|'", StringComparison.Ordinal)));
+                return (sweep ? $"table {table} {op} (outbox sweep)" : $"table {table} {op}", sweep);
             }
             case "queue":
             {
@@ -118,7 +131,9 @@ public sealed class StorageOps(string prefix)
                     if (method == "POST") return ($"queue {queue} send", false);
                     if (method == "GET" && query.Contains("peekonly=true", StringComparison.OrdinalIgnoreCase)) return ($"queue {queue} peek", true);
                     if (method == "GET")
-                        return ReceivedAny(message) ? ($"queue {queue} receive (got messages)", false) : ($"queue {queue} receive (empty poll)", true);
+                        return ReceivedAny(message)
+                            ? ($"queue {queue} receive (got messages)", false)
+                            : ($"queue {queue} receive (empty poll)", true);
                     return ($"queue {queue} {method.ToLowerInvariant()}", false);
                 }
                 return method switch
