@@ -3,6 +3,7 @@ using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using DurableTask.AzureStorage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -52,6 +53,14 @@ public sealed class BenchHost(string connectionString, string sendGridUrl) : Web
             services.AddSingleton(new TableServiceClient(connectionString, tableOptions));
             services.AddSingleton(new QueueServiceClient(connectionString, queueOptions));
             services.AddSingleton(new BlobServiceClient(connectionString, blobOptions));
+            // The Durable Task engine's own clients (task hub queues, history and instances tables, leases), counted the same way.
+            var engineQueueOptions = new QueueClientOptions();
+            engineQueueOptions.AddPolicy(Ops.PolicyFor("queue"), HttpPipelinePosition.PerRetry);
+            services.RemoveAll<StorageAccountClientProvider>();
+            services.AddSingleton(new StorageAccountClientProvider(
+                StorageServiceClientProvider.ForBlob(connectionString, blobOptions),
+                StorageServiceClientProvider.ForQueue(connectionString, engineQueueOptions),
+                StorageServiceClientProvider.ForTable(connectionString, tableOptions)));
             services.AddSingleton<IStartupFilter, ScopeFromHeader>();
         });
     }

@@ -120,6 +120,8 @@ public sealed class StorageOps(string prefix)
                 var sweep = (table == "outboxmarks" && op is "query" or "delete")
                     || (table == "jobs" && op == "query" && (filter.Contains("Timestamp lt", StringComparison.Ordinal)
                         || filter.Contains("RowKey gt 'outbox|'", StringComparison.Ordinal)));
+                // The task hub's partition table holds its leases: renewed on a timer whether or not there is work.
+                if (table.EndsWith("Partitions", StringComparison.Ordinal)) return ($"table {table} {op} (leases)", true);
                 return (sweep ? $"table {table} {op} (outbox sweep)" : $"table {table} {op}", sweep);
             }
             case "queue":
