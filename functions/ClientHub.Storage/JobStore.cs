@@ -100,7 +100,8 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
 
         var outbox = transition.Effects.Where(e => e is not ScheduleReminder).Select(e => e switch
             {
-                RunAutomation a => (OutboxKinds.Automation, JsonSerializer.Serialize(new AutomationRun(job.FirmId, job.Id, a.EntrySeq, a.Index, a.AutomationId, a.Retries), ClientHubJson.Stored)),
+                RunAutomation a => (OutboxKinds.Automation,
+                    JsonSerializer.Serialize(new AutomationRun(job.FirmId, job.Id, a.EntrySeq, a.Index, a.AutomationId, a.Retries), ClientHubJson.Stored)),
                 PublishEvent p => (OutboxKinds.Event, JsonSerializer.Serialize(new JobEventMessage(Ids.New(), job.FirmId, job.Id, p.Type, p.FromStageId, p.ToStageId, p.ItemId, now), ClientHubJson.Stored)),
                 SyncLinkedJobs l => (OutboxKinds.Links, LinksPayload(job.FirmId, l)),
                 _ => throw new NotSupportedException(e.GetType().Name),
@@ -259,7 +260,8 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
     /// <summary>The job's items that still have reminders to send.</summary>
     public async Task<List<ItemReminders>> PendingRemindersAsync(FirmId firmId, JobId jobId, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey(firmId, jobId)} and RowKey gt {"reminder|"} and RowKey lt {"reminder}"}");
+        var pk = PartitionKey(firmId, jobId);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey gt {"reminder|"} and RowKey lt {"reminder}"}");
         var reminders = new List<ItemReminders>();
         await foreach (var e in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
             if (ToReminders(e) is { Pending: true } pending) reminders.Add(pending);
@@ -268,12 +270,14 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
 
     public async Task<ItemReminders?> GetRemindersAsync(FirmId firmId, JobId jobId, string itemId, CancellationToken cancellationToken)
     {
-        var row = await Table.GetEntityIfExistsAsync<TableEntity>(PartitionKey(firmId, jobId), ReminderRowKey(itemId), cancellationToken: cancellationToken);
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(PartitionKey(firmId, jobId), ReminderRowKey(itemId),
+            cancellationToken: cancellationToken);
         return row.HasValue ? ToReminders(row.Value!) : null;
     }
 
     /// <summary>Records how many reminders went out (or, with <c>sent = Count</c>, that no more will) and when the next may be tried.</summary>
-    public Task RecordRemindersAsync(FirmId firmId, JobId jobId, string itemId, int sent, DateTimeOffset? notBefore, CancellationToken cancellationToken) =>
+    public Task RecordRemindersAsync(FirmId firmId, JobId jobId, string itemId, int sent, DateTimeOffset? notBefore,
+        CancellationToken cancellationToken) =>
         Table.UpdateEntityAsync(new TableEntity(PartitionKey(firmId, jobId), ReminderRowKey(itemId)) { ["Sent"] = sent, ["NotBefore"] = notBefore },
             ETag.All, TableUpdateMode.Merge, cancellationToken);
 

@@ -57,6 +57,9 @@ public sealed record Job
     public AutomationState Automation { get; init; } = AutomationState.Idle;
     public string? AutomationError { get; init; }
 
+    /// <summary>Whether an automation of the job ever scheduled reminders: only then does its orchestration look for them.</summary>
+    public bool HasReminders { get; init; }
+
     /// <summary>Incomplete action-requiring items linked in the current entry.</summary>
     public int PendingItems { get; init; }
 

@@ -106,8 +106,8 @@ public static class DurableTaskHosting
 /// Creates the task hub's tables, queues and containers at start (every role: the client needs them too), and in
 /// the <c>queues</c> role runs the worker that executes orchestrations and activities.
 /// </summary>
-internal sealed class DurableTaskWorkerService(AzureStorageOrchestrationService service, HostRoles roles, IEnumerable<DurableTaskRegistration> registrations,
-    IServiceProvider provider, ILoggerFactory loggerFactory) : IHostedService
+internal sealed class DurableTaskWorkerService(AzureStorageOrchestrationService service, HostRoles roles,
+    IEnumerable<DurableTaskRegistration> registrations, IServiceProvider provider, ILoggerFactory loggerFactory) : IHostedService
 {
     /// <summary>How long a stop waits for the work in hand; what is cut off is delivered again after its visibility timeout.</summary>
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);

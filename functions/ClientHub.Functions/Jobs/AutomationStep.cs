@@ -16,7 +16,8 @@ public sealed class AutomationStep(JobEngine engine, JobStore store, AutomationR
 {
     public async Task<JobProgress> RunAsync(JobStep step, CancellationToken cancellationToken)
     {
-        if (step.Run is not { } run) return await ProgressAsync(await store.GetAsync(step.FirmId, step.JobId, cancellationToken), cancellationToken);
+        if (step.Run is not { } run)
+            return await ProgressAsync(await store.GetAsync(step.FirmId, step.JobId, cancellationToken), cancellationToken);
         try
         {
             var result = await engine.TransitionAsync(run.FirmId, run.JobId, null, async c =>
@@ -32,7 +33,8 @@ public sealed class AutomationStep(JobEngine engine, JobStore store, AutomationR
                 if (automation is null)
                 {
                     // The pipeline was edited under the entry: what was to run is gone, so the chain moves on.
-                    var gone = new HistoryEntry(engine.Now, HistoryKinds.AutomationSkipped, c.Job.StageId, c.Job.StageId, Actor.System, $"{run.AutomationId}: removed from the stage");
+                    var gone = new HistoryEntry(engine.Now, HistoryKinds.AutomationSkipped, c.Job.StageId, c.Job.StageId, Actor.System,
+                        $"{run.AutomationId}: removed from the stage");
                     return JobWrite.Of(JobMachine.AutomationDone(c.Job, c.Pipeline, run.EntrySeq, run.Index, j => j, gone, c.Account, engine.Now)
                         .Without<RunAutomation>());
                 }
@@ -70,7 +72,9 @@ public sealed class AutomationStep(JobEngine engine, JobStore store, AutomationR
     {
         var record = new HistoryEntry(engine.Now, outcome.Skipped ? HistoryKinds.AutomationSkipped : HistoryKinds.Automation,
             c.Job.StageId, c.Job.StageId, Actor.System, $"{automation.Type} {automation.Id}: {outcome.Detail}");
-        var done = JobMachine.AutomationDone(c.Job, c.Pipeline, run.EntrySeq, run.Index, outcome.Change, record, outcome.Account, engine.Now);
+        var reminds = outcome.Effects.OfType<ScheduleReminder>().Any();
+        var done = JobMachine.AutomationDone(c.Job, c.Pipeline, run.EntrySeq, run.Index,
+            j => outcome.Change(j) with { HasReminders = j.HasReminders || reminds }, record, outcome.Account, engine.Now);
         return done with { Effects = [.. outcome.Effects, .. done.Effects] };
     }
 
@@ -94,8 +98,11 @@ public sealed class AutomationStep(JobEngine engine, JobStore store, AutomationR
         var now = engine.Now;
         if (row?.Value is not { Status: JobStatus.Active } job) return new JobProgress(null, Ended: true, [], now);
         if (job.Automation == AutomationState.Running)
-            return new JobProgress(new AutomationRun(job.FirmId, job.Id, job.EntrySeq, job.NextAutomation, job.NextAutomationId ?? "", job.Retries), false, [], now);
-        var reminders = await store.PendingRemindersAsync(job.FirmId, job.Id, cancellationToken);
+        {
+            var next = new AutomationRun(job.FirmId, job.Id, job.EntrySeq, job.NextAutomation, job.NextAutomationId ?? "", job.Retries);
+            return new JobProgress(next, false, [], now);
+        }
+        var reminders = job.HasReminders ? await store.PendingRemindersAsync(job.FirmId, job.Id, cancellationToken) : [];
         return new JobProgress(null, false, reminders.Select(r => new ReminderDue(r.ItemId, r.NextSequence, r.NextDueAt)).ToList(), now);
     }
 }

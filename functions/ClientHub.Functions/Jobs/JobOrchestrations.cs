@@ -9,8 +9,8 @@ using DurableTask.Core.Exceptions;
 namespace ClientHub.Functions.Jobs;
 
 /// <summary>The client side of the jobs' orchestrations: start or wake one, and (test clock) make due timers fire.</summary>
-public sealed class JobOrchestrations(TaskHubClient client, AzureStorageOrchestrationService service, TimeProvider time, ILogger<JobOrchestrations> logger)
-    : IDueWorkRunner
+public sealed class JobOrchestrations(TaskHubClient client, AzureStorageOrchestrationService service, TimeProvider time,
+    ILogger<JobOrchestrations> logger) : IDueWorkRunner
 {
     /// <summary>How long the test clock waits for the orchestrations it woke to have fired their due timers.</summary>
     private static readonly TimeSpan ClockWait = TimeSpan.FromSeconds(30);

@@ -46,8 +46,8 @@ public sealed record ReminderRun(FirmId FirmId, JobId JobId, string ItemId, int 
 /// comes from the context and the activities.
 /// </para>
 /// <para>
-/// Each execution handles one wake and ends in <c>ContinueAsNew</c>, keeping events raised meanwhile, so a
-/// history holds one entry's chain at most and a job that lives for a year replays in milliseconds.
+/// Each execution handles one wake (or one stage entry's chain) and ends in <c>ContinueAsNew</c>, keeping events
+/// raised meanwhile, so a history holds one entry's chain at most and a job that lives for a year replays in milliseconds.
 /// </para>
 /// </remarks>
 public sealed class JobOrchestrator : TaskOrchestrator<JobOrchestration, string>
@@ -61,35 +61,53 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobOrchestration, string>
     /// </summary>
     private static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(new RetryPolicy(3, TimeSpan.FromSeconds(1), backoffCoefficient: 2));
 
-    /// <summary>How long a reminder the activity could not even record as failed waits before it is tried again.</summary>
-    private static readonly TimeSpan ReminderRetry = TimeSpan.FromMinutes(5);
+    /// <summary>How long the orchestration waits before it looks at the job again after storage failed beyond every retry.</summary>
+    private static readonly TimeSpan OutageRetry = TimeSpan.FromMinutes(1);
 
     /// <summary>A timer further away than this is cut short: the job looks at its row at least daily.</summary>
     private static readonly TimeSpan LongestSleep = TimeSpan.FromDays(1);
 
     public override async Task<string> RunAsync(TaskOrchestrationContext context, JobOrchestration input)
     {
+        try
+        {
+            return await RunOnceAsync(context, input);
+        }
+        catch (TaskFailedException)
+        {
+            // Storage trouble beyond every retry (even flagging the failure failed): the orchestration must not fail and strand
+            // the job, so it looks at the row again a little later and goes on from wherever the row says.
+            await context.CreateTimer(context.CurrentUtcDateTime + OutageRetry, CancellationToken.None);
+            context.ContinueAsNew(input with { Run = null }, preserveUnprocessedEvents: true);
+            return "";
+        }
+    }
+
+    /// <summary>One wake: the entry's chain while the row says it runs, the reminders now due, then sleep until the next wake or timer.</summary>
+    private static async Task<string> RunOnceAsync(TaskOrchestrationContext context, JobOrchestration input)
+    {
         var progress = await StepAsync(context, input, input.Run);
+        var entry = input.Run?.EntrySeq;
         while (progress.Next is { } next)
+        {
+            // An automove started the next stage entry: it gets an execution (and a history) of its own.
+            if ((entry ??= next.EntrySeq) != next.EntrySeq)
+            {
+                context.ContinueAsNew(input with { Run = next }, preserveUnprocessedEvents: true);
+                return "";
+            }
             progress = await StepAsync(context, input, next);
+        }
         if (progress.Ended) return "ended";
 
         var due = progress.Reminders.Where(r => r.DueAt <= progress.Now).ToList();
-        var failed = false;
-        foreach (var reminder in due)
+        if (due.Count > 0)
         {
-            try
+            foreach (var reminder in due)
             {
-                await context.CallActivityAsync(SendReminderActivity.Name, new ReminderRun(input.FirmId, input.JobId, reminder.ItemId, reminder.Sequence), Retry);
+                var send = new ReminderRun(input.FirmId, input.JobId, reminder.ItemId, reminder.Sequence);
+                await context.CallActivityAsync(SendReminderActivity.Name, send, Retry);
             }
-            catch (TaskFailedException)
-            {
-                // Storage trouble beyond the retries: the reminder stays due and is tried again later, not in a tight loop.
-                failed = true;
-            }
-        }
-        if (due.Count > 0 && !failed)
-        {
             context.ContinueAsNew(input with { Run = null }, preserveUnprocessedEvents: true);
             return "";
         }
@@ -98,9 +116,11 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobOrchestration, string>
         context.SetCustomStatus(input.Clock);
         using var cancel = new CancellationTokenSource();
         var wake = context.WaitForExternalEvent<JobWake>(WakeEvent, cancel.Token);
-        TimeSpan? sleep = failed ? ReminderRetry : progress.Reminders.Count > 0 ? progress.Reminders.Min(r => r.DueAt) - progress.Now : null;
-        if (sleep is { } delay)
-            await Task.WhenAny(wake, context.CreateTimer(context.CurrentUtcDateTime + (delay < LongestSleep ? delay : LongestSleep), cancel.Token));
+        if (progress.Reminders.Count > 0)
+        {
+            var sleep = progress.Reminders.Min(r => r.DueAt) - progress.Now;
+            await Task.WhenAny(wake, context.CreateTimer(context.CurrentUtcDateTime + (sleep < LongestSleep ? sleep : LongestSleep), cancel.Token));
+        }
         else await wake;
         cancel.Cancel();
         context.ContinueAsNew(wake.IsCompletedSuccessfully
@@ -118,7 +138,8 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobOrchestration, string>
         }
         catch (TaskFailedException failed) when (run is not null)
         {
-            return await context.CallActivityAsync<JobProgress>(FailAutomationActivity.Name, new AutomationFailure(run, failed.FailureDetails.ErrorMessage), Retry);
+            var failure = new AutomationFailure(run, failed.FailureDetails.ErrorMessage);
+            return await context.CallActivityAsync<JobProgress>(FailAutomationActivity.Name, failure, Retry);
         }
     }
 }

@@ -35,7 +35,8 @@ public sealed class ReminderSender(JobStore store, FirmDocuments documents, Cont
     /// </summary>
     public async Task SendAsync(ReminderRun run, CancellationToken cancellationToken)
     {
-        if (await store.GetRemindersAsync(run.FirmId, run.JobId, run.ItemId, cancellationToken) is not { } reminders || reminders.Sent >= run.Sequence) return;
+        var reminders = await store.GetRemindersAsync(run.FirmId, run.JobId, run.ItemId, cancellationToken);
+        if (reminders is null || reminders.Sent >= run.Sequence) return;
         var item = (await store.GetItemAsync(run.FirmId, run.ItemId, cancellationToken))?.Value;
         var job = (await store.GetAsync(run.FirmId, run.JobId, cancellationToken))?.Value;
         if (item is not { IsComplete: false } || job is not { Status: JobStatus.Active })
@@ -48,8 +49,8 @@ public sealed class ReminderSender(JobStore store, FirmDocuments documents, Cont
             var account = (await documents.GetAsync<Account>(job.FirmId, DocumentKinds.Account, job.AccountId, cancellationToken))?.Value
                           ?? new Account(job.AccountId, job.AccountName, AccountType.Individual, []);
             var (subject, body) = AutomationRunner.Notification(item);
-            await emails.SendAsync(job, account, "Reminder: " + subject, body, $"reminder:{run.ItemId}.{run.Sequence}", item.Id, EmailPurposes.Reminder,
-                cancellationToken);
+            var key = $"reminder:{run.ItemId}.{run.Sequence}";
+            await emails.SendAsync(job, account, "Reminder: " + subject, body, key, item.Id, EmailPurposes.Reminder, cancellationToken);
             await store.RecordRemindersAsync(run.FirmId, run.JobId, run.ItemId, run.Sequence, null, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -37,6 +37,19 @@ public sealed class JobMachineTests
     }
 
     [Fact]
+    public void An_automove_finishing_an_entry_in_an_activity_leaves_the_next_run_to_the_orchestration_but_keeps_its_event()
+    {
+        var pipeline = Pipeline(Stage("a", automove: true, automations: 1), Stage("b", automations: 1), Stage("c"));
+        var added = Add(pipeline).Job;
+
+        var done = Finish(added, pipeline, 0).Without<RunAutomation>();
+
+        Assert.Equal(("b", 2, AutomationState.Running), (done.Job.StageId, done.Job.EntrySeq, done.Job.Automation));
+        Assert.Empty(done.Effects.OfType<RunAutomation>());
+        Assert.Equal("job.moved", Assert.Single(done.Effects.OfType<PublishEvent>()).Type);
+    }
+
+    [Fact]
     public void Automations_run_one_after_another_and_the_entry_finishes_after_the_last()
     {
         var pipeline = Pipeline(Stage("a", automations: 2), Stage("b"));

@@ -38,7 +38,8 @@ public sealed class FastSweeperHost : EngineHost
             PipelineId = pipeline.Id, StageId = "",
         };
         var now = DateTimeOffset.UtcNow;
-        await Store.CommitAsync(JobMachine.Add(draft, pipeline, null, null, Actor.System, account, now), expected: null, previous: null, [], now, default);
+        var added = JobMachine.Add(draft, pipeline, null, null, Actor.System, account, now);
+        await Store.CommitAsync(added, expected: null, previous: null, [], now, default);
         return draft.Id;
     }
 }
@@ -122,7 +123,8 @@ public sealed class RepeatedActivityTests(FastSweeperHost host) : IClassFixture<
         var task = await s.TaskTemplateAsync();
         var invoice = await s.InvoiceTemplateAsync();
         var pipeline = await s.PipelineAsync(
-            Stage("Start", false, null, new SendEmail { TemplateId = email.Id }, new CreateTask { TemplateId = task.Id }, new CreateInvoice { TemplateId = invoice.Id }),
+            Stage("Start", false, null,
+                new SendEmail { TemplateId = email.Id }, new CreateTask { TemplateId = task.Id }, new CreateInvoice { TemplateId = invoice.Id }),
             Stage("Done"));
         var account = await s.AccountAsync();
         var jobId = await host.AddJobAndCrashAsync(s, account, pipeline);
@@ -148,12 +150,14 @@ public sealed class RepeatedActivityTests(FastSweeperHost host) : IClassFixture<
         var s = await Scenario.CreateAsync(host);
         var request = await s.TemplateAsync(new RequestTemplate { Name = "docs", Title = "Your documents", Items = [new("W-2", null)] });
         var pipeline = await s.PipelineAsync(
-            Stage("Collect", false, null, new CreateRequest { TemplateId = request.Id, Reminders = new Core.Pipelines.Reminders(true, DaysBetween: 3, Count: 2) }),
+            Stage("Collect", false, null,
+                new CreateRequest { TemplateId = request.Id, Reminders = new Core.Pipelines.Reminders(true, DaysBetween: 3, Count: 2) }),
             Stage("Done"));
         var jobId = new JobId(await s.AddJobAsync(await s.AccountAsync(), pipeline));
         await s.SettledAsync(jobId.Value);
 
-        var progress = await Step.RunAsync(new JobStep(s.Firm.Id, jobId, new AutomationRun(s.Firm.Id, jobId, 1, 0, pipeline.Stages[0].Automations[0].Id)), default);
+        var first = new AutomationRun(s.Firm.Id, jobId, 1, 0, pipeline.Stages[0].Automations[0].Id);
+        var progress = await Step.RunAsync(new JobStep(s.Firm.Id, jobId, first), default);
 
         Assert.Null(progress.Next);
         var due = Assert.Single(progress.Reminders);
