@@ -15,7 +15,7 @@ internal static class BenchProgram
     private static readonly TimeSpan PauseBetweenJobs = TimeSpan.FromSeconds(1);
 
     /// <summary>Grows with N: a slow engine at 1,000 jobs is a figure to report, not a timeout.</summary>
-    private static TimeSpan DriveTimeout(int jobs) => TimeSpan.FromMinutes(5) + jobs * TimeSpan.FromSeconds(0.5);
+    private static TimeSpan DriveTimeout(int jobs) => TimeSpan.FromMinutes(5) + jobs * TimeSpan.FromSeconds(1);
 
     private static async Task<int> Main(string[] args)
     {

@@ -10,7 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ClientHub.Bench;
 
 /// <summary>How often the drive loop read the job list, and how long those reads took in all.</summary>
-public sealed record PollStats(int Polls, TimeSpan Total);
+/// <summary>The bench's list reads, and how long its task completions (<c>PATCH /api/tasks/{id}</c>) took, sorted.</summary>
+public sealed record PollStats(int Polls, TimeSpan Total, IReadOnlyList<TimeSpan> Completions);
 
 /// <summary>
 /// One firm, <c>N</c> accounts with one notify contact each, and a five-stage pipeline: every stage has
@@ -33,6 +34,7 @@ public sealed class PipelineScenario
 
     private readonly HttpClient _api;
     private readonly SemaphoreSlim _slots = new(Concurrency);
+    private readonly ConcurrentBag<TimeSpan> _completions = [];
 
     public Pipeline Pipeline { get; }
     public IReadOnlyList<Account> Accounts { get; }
@@ -197,7 +199,7 @@ public sealed class PipelineScenario
                 if (remaining.Count > 0) await Task.Delay(took > PollInterval ? took : PollInterval, deadline.Token);
             }
             await Task.WhenAll(working.Values);
-            return new PollStats(polls, polling);
+            return new PollStats(polls, polling, [.. _completions.Order()]);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -216,7 +218,9 @@ public sealed class PipelineScenario
                 i["type"]!.GetValue<string>() == "task" && !i["complete"]!.GetValue<bool>() && i["stageEntrySeq"]!.GetValue<int>() == entrySeq);
             if (pending is null) return false;
             var path = $"/api/tasks/{pending["id"]!.GetValue<string>()}";
+            var took = Stopwatch.StartNew();
             await _api.CallAsync(BenchScope.Complete, HttpMethod.Patch, path, new { status = "Done" }, 200, cancellationToken);
+            _completions.Add(took.Elapsed);
             return true;
         }
         finally

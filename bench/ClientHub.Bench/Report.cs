@@ -126,6 +126,9 @@ public static class Report
         Line($"The bench's own reads (job list polling, item lookups; not counted above): {observe.Sum(kv => kv.Value)}");
         if (run.Polls.Polls > 0)
             Line($"  the job list was read {run.Polls.Polls} times, {run.Polls.Total.TotalMilliseconds / run.Polls.Polls:0} ms a read on average");
+        if (run.Polls.Completions is { Count: > 0 } calls)
+            Line($"  task completions (PATCH /api/tasks/{{id}}, 16 at most at once): {calls.Count}, "
+                + $"p50 {calls[calls.Count / 2].TotalMilliseconds:0} ms, p99 {calls[(int)(calls.Count * 0.99)].TotalMilliseconds:0} ms");
         foreach (var (category, total) in ByCategory(observe))
             Line($"  {category,-44} {total,7}");
     }

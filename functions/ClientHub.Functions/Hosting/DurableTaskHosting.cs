@@ -39,7 +39,8 @@ public static class DurableTaskHosting
                 HostJson.Section(HostJson.Locate(configuration, provider.GetService<IHostEnvironment>()), "extensions:durableTask").Bind(options);
                 configuration.GetSection(DurableTaskOptions.Section).Bind(options);
             })
-            .Validate(o => o.HubName.Length > 0 && o.HubName.All(char.IsAsciiLetterOrDigit), "The hub name must be letters and digits.")
+            .Validate<StorageNames>((o, names) => IsValidHubName(names.Prefix + o.HubName),
+                "The task hub's name (storage prefix + hub name) must be 3 to 45 letters and digits, starting with a letter.")
             .ValidateOnStart();
         var connectionString = configuration["AzureWebJobsStorage"] is { Length: > 0 } cs ? cs : "UseDevelopmentStorage=true";
         // A seam for the bench, which counts the engine's storage requests with its own client options.
@@ -50,6 +51,9 @@ public static class DurableTaskHosting
         services.AddHostedService<DurableTaskWorkerService>();
         return services;
     }
+
+    /// <summary>Azure Storage accepts what DTFx derives from it (tables <c>{hub}History</c>, containers <c>{hub}-largemessages</c>).</summary>
+    private static bool IsValidHubName(string hub) => hub.Length is >= 3 and <= 45 && char.IsAsciiLetter(hub[0]) && hub.All(char.IsAsciiLetterOrDigit);
 
     public static IServiceCollection AddOrchestrator<T>(this IServiceCollection services, string name) where T : class, ITaskOrchestrator
     {

@@ -39,6 +39,10 @@ public sealed class JobOrchestrations(TaskHubClient client, AzureStorageOrchestr
         }
     }
 
+    /// <summary>Asks the job's orchestration, if it runs, to look at the job's row again (and end, once the job has).</summary>
+    public Task NudgeAsync(FirmId firmId, JobId jobId, CancellationToken cancellationToken) =>
+        client.RaiseEventAsync(new OrchestrationInstance { InstanceId = InstanceId(firmId, jobId) }, JobOrchestrator.WakeEvent, new JobWake(null));
+
     /// <summary>
     /// The test clock moved: every job orchestration is woken with the new time, looks at its reminders again and
     /// sends those now due; this returns once each has (or after <see cref="ClockWait"/>).

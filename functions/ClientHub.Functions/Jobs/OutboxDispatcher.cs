@@ -15,7 +15,7 @@ namespace ClientHub.Functions.Jobs;
 /// </summary>
 /// <remarks>
 /// The outbox stays only where an API transaction must atomically cause work outside it: waking the
-/// job's orchestration for a new entry or a retry, projecting the card, syncing manually linked jobs.
+/// job's orchestration for a new entry, a retry or its end, projecting the card, syncing manually linked jobs.
 /// </remarks>
 public sealed class OutboxDispatcher(JobStore store, JobCards cards, JobOrchestrations orchestrations, QueueServiceClient queues, StorageNames names,
     IQueueWaker waker, ILogger<OutboxDispatcher> logger)
@@ -39,10 +39,15 @@ public sealed class OutboxDispatcher(JobStore store, JobCards cards, JobOrchestr
         }
         foreach (var row in rows.Where(r => r.Kind == OutboxKinds.Automation))
             await orchestrations.WakeAsync(JsonSerializer.Deserialize<AutomationRun>(row.Payload, ClientHubJson.Stored)!, cancellationToken);
+        // A job that was completed or archived ends its orchestration (and its reminders) when it looks at the row again.
+        var ended = rows.Where(r => r.Kind == OutboxKinds.Event)
+            .Select(r => JsonSerializer.Deserialize<JobEventMessage>(r.Payload, ClientHubJson.Stored)!)
+            .Where(e => e.Type is "job.completed" or "job.archived");
+        foreach (var e in ended) await orchestrations.NudgeAsync(e.FirmId, e.JobId, cancellationToken);
         var links = rows.Where(r => r.Kind == OutboxKinds.Links).ToList();
         foreach (var link in links) await _links.SendMessageAsync(link.Payload, cancellationToken);
         if (links.Count > 0) waker.Wake(EngineOptions.LinksQueue);
-        // Event rows (job.moved, item.completed…) have no consumer until outbound webhooks exist; they are dropped with the rest.
+        // Other event rows (job.moved, item.completed…) have no consumer until outbound webhooks exist; they are dropped with the rest.
         await store.DeleteOutboxAsync(rows, cancellationToken);
         if (fromSweeper) Log.Swept(logger, rows.Count, rows[0].PartitionKey);
     }
