@@ -38,6 +38,8 @@ param taskHubName string = 'clienthub'
 param partitionCount int = 4
 
 // The engine's work-item queue (activities), its control queues (orchestrations), and the links queue.
+// A pending durable timer (a reminder days away) is an invisible control-queue message, and the scaler counts
+// invisible messages too: while reminders are pending, one replica stays up, so the timers fire on time.
 var workQueues = concat(
   ['${toLower(taskHubName)}-workitems'],
   map(range(0, partitionCount), i => '${toLower(taskHubName)}-control-${padLeft(string(i), 2, '0')}'),
