@@ -63,7 +63,10 @@ internal sealed class JobIdJsonConverter : JsonConverter<JobId>
 
 internal static class IdJson
 {
-    /// <summary>A JSON null reaches here only for a non-nullable id (a nullable one never calls the converter), so it is an error like a number would be.</summary>
+    /// <summary>
+    /// A JSON null reaches here only for a non-nullable id (a nullable one never calls the converter), so it is an error
+    /// like a number would be.
+    /// </summary>
     public static string Read(ref Utf8JsonReader reader, string owner) =>
         reader.TokenType == JsonTokenType.String ? reader.GetString()! : throw new JsonException($"A {owner} id must be a JSON string.");
 }

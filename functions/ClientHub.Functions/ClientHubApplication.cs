@@ -35,7 +35,10 @@ public static class ClientHubApplication
         var configuration = builder.Configuration;
         // host.json is the lowest-precedence configuration source, so its "logging" section sets log
         // levels as in Functions, and any environment variable still overrides it.
-        var hostJson = new JsonConfigurationSource { Path = HostJson.Locate(configuration, builder.Environment), Optional = false, ReloadOnChange = false };
+        var hostJson = new JsonConfigurationSource
+        {
+            Path = HostJson.Locate(configuration, builder.Environment), Optional = false, ReloadOnChange = false,
+        };
         hostJson.ResolveFileProvider();
         configuration.Sources.Insert(0, hostJson);
         if (string.IsNullOrEmpty(configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(configuration["urls"]))
@@ -54,7 +57,8 @@ public static class ClientHubApplication
         services.AddJobEngine(configuration);
         services.AddTriggerHost(configuration);
         services.AddQueueTrigger<LinksTrigger>(EngineOptions.LinksQueue);
-        services.AddTimerTrigger<OutboxSweeperTrigger>(OutboxSweeperTrigger.Name, configuration[$"{EngineOptions.Section}:SweepSchedule"] ?? new EngineOptions().SweepSchedule);
+        services.AddTimerTrigger<OutboxSweeperTrigger>(OutboxSweeperTrigger.Name,
+            configuration[$"{EngineOptions.Section}:SweepSchedule"] ?? new EngineOptions().SweepSchedule);
 
         services.AddAccessKeyAuth();
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
@@ -96,8 +100,8 @@ public static class ClientHubApplication
         services.AddOptions<SendGridOptions>().Bind(configuration.GetSection(SendGridOptions.Section)).ValidateOnStart();
         services.AddHttpClient();
         services.AddSingleton<IEmailSender, SendGridEmailSender>();
-        services.AddSingleton(provider => new OutboxMarks(provider.GetRequiredService<TableServiceClient>(), provider.GetRequiredService<StorageNames>(),
-            provider.GetRequiredService<IOptions<EngineOptions>>().Value.OutboxMarkLifetime));
+        services.AddSingleton(provider => new OutboxMarks(provider.GetRequiredService<TableServiceClient>(),
+            provider.GetRequiredService<StorageNames>(), provider.GetRequiredService<IOptions<EngineOptions>>().Value.OutboxMarkLifetime));
         services.AddSingleton<JobStore>();
         services.AddSingleton<JobCards>();
         services.AddSingleton<EmailLog>();

@@ -16,7 +16,8 @@ internal sealed class StorageInitializer(TableServiceClient tables, StorageNames
     {
         try
         {
-            await tables.GetTableClient(names.Table(Tables.Config)).QueryAsync<TableEntity>(maxPerPage: 1, select: ["PartitionKey"], cancellationToken: cancellationToken)
+            await tables.GetTableClient(names.Table(Tables.Config))
+                .QueryAsync<TableEntity>(maxPerPage: 1, select: ["PartitionKey"], cancellationToken: cancellationToken)
                 .AsPages(pageSizeHint: 1).GetAsyncEnumerator(cancellationToken).MoveNextAsync();
             return TypedResults.Ok(new { status = "healthy" });
         }

@@ -22,19 +22,21 @@ public sealed class AccessKeys(TableServiceClient tables, StorageNames names, Ti
     private const int SecretLength = 32;
     private readonly TableClient _table = tables.GetTableClient(names.Table(Tables.Keys));
 
-    public async Task<(string KeyId, string Secret, ETag ETag)> CreateStaffKeyAsync(FirmId firmId, string staffId, CancellationToken cancellationToken)
+    public async Task<(string KeyId, string Secret, ETag ETag)> CreateStaffKeyAsync(
+        FirmId firmId, string staffId, CancellationToken cancellationToken)
     {
         var (keyId, secret) = NewSecret(StaffPrefix);
         var added = await _table.AddEntityAsync(NewRow(keyId, secret, AccessKeyKind.Staff, firmId, staffId, null, null, null), cancellationToken);
         return (keyId, secret, added.Headers.ETag ?? default);
     }
 
-    public async Task<(string Secret, DateTimeOffset ExpiresAt, ETag ETag)> CreatePortalTokenAsync(FirmId firmId, string accountId, string contactId, TimeSpan lifetime,
-        CancellationToken cancellationToken)
+    public async Task<(string Secret, DateTimeOffset ExpiresAt, ETag ETag)> CreatePortalTokenAsync(FirmId firmId, string accountId,
+        string contactId, TimeSpan lifetime, CancellationToken cancellationToken)
     {
         var (keyId, secret) = NewSecret(PortalPrefix);
         var expiresAt = time.GetUtcNow() + lifetime;
-        var added = await _table.AddEntityAsync(NewRow(keyId, secret, AccessKeyKind.Portal, firmId, null, accountId, contactId, expiresAt), cancellationToken);
+        var added = await _table.AddEntityAsync(NewRow(keyId, secret, AccessKeyKind.Portal, firmId, null, accountId, contactId, expiresAt),
+            cancellationToken);
         return (secret, expiresAt, added.Headers.ETag ?? default);
     }
 
@@ -53,7 +55,8 @@ public sealed class AccessKeys(TableServiceClient tables, StorageNames names, Ti
         if (e.GetDateTimeOffset("ExpiresAt") is { } expiry && expiry <= time.GetUtcNow()) return null;
         var kind = Enum.Parse<AccessKeyKind>(e.GetString("Kind"));
         if (!presented.StartsWith(kind == AccessKeyKind.Staff ? StaffPrefix : PortalPrefix, StringComparison.Ordinal)) return null;
-        return new AccessGrant(keyId, kind, new FirmId(e.GetString("FirmId")), e.GetString("StaffId"), e.GetString("AccountId"), e.GetString("ContactId"));
+        return new AccessGrant(keyId, kind, new FirmId(e.GetString("FirmId")), e.GetString("StaffId"), e.GetString("AccountId"),
+            e.GetString("ContactId"));
     }
 
     /// <summary>The staff member a staff key of the firm belongs to; null when no such key belongs to the firm.</summary>
@@ -61,7 +64,8 @@ public sealed class AccessKeys(TableServiceClient tables, StorageNames names, Ti
     {
         if (!Ids.IsWellFormed(keyId)) return null;
         var row = await _table.GetEntityIfExistsAsync<TableEntity>(keyId, "", cancellationToken: cancellationToken);
-        if (!row.HasValue || row.Value!.GetString("FirmId") != firmId.Value || row.Value.GetString("Kind") != nameof(AccessKeyKind.Staff)) return null;
+        if (!row.HasValue || row.Value!.GetString("FirmId") != firmId.Value || row.Value.GetString("Kind") != nameof(AccessKeyKind.Staff))
+            return null;
         return row.Value.GetString("StaffId");
     }
 

@@ -21,11 +21,13 @@ public static class ContactDocuments
     public static string AccountRowKey(string accountId, string contactId) =>
         FirmDocuments.RowKey(DocumentKinds.AccountContact, $"{accountId}-{contactId}");
 
-    public static Task<Versioned<Contact>?> GetContactAsync(this FirmDocuments documents, FirmId firmId, string contactId, CancellationToken cancellationToken) =>
+    public static Task<Versioned<Contact>?> GetContactAsync(
+        this FirmDocuments documents, FirmId firmId, string contactId, CancellationToken cancellationToken) =>
         documents.GetAsync<Contact>(firmId, DocumentKinds.Contact, contactId, cancellationToken);
 
     /// <summary>Every contact of an account, in one range query.</summary>
-    public static async Task<List<Contact>> ListContactsAsync(this FirmDocuments documents, FirmId firmId, string accountId, CancellationToken cancellationToken)
+    public static async Task<List<Contact>> ListContactsAsync(
+        this FirmDocuments documents, FirmId firmId, string accountId, CancellationToken cancellationToken)
     {
         var result = new List<Contact>();
         if (!Ids.IsWellFormed(accountId)) return result;
@@ -39,7 +41,8 @@ public static class ContactDocuments
         string? continuationToken, CancellationToken cancellationToken)
     {
         if (!Ids.IsWellFormed(accountId)) return new ListPage<Contact>([], null);
-        await foreach (var page in documents.Table.QueryAsync<TableEntity>(AccountFilter(firmId, accountId), pageSize, cancellationToken: cancellationToken)
+        await foreach (var page in documents.Table
+                           .QueryAsync<TableEntity>(AccountFilter(firmId, accountId), pageSize, cancellationToken: cancellationToken)
                            .AsPages(continuationToken, pageSize))
         {
             return new ListPage<Contact>(page.Values.Select(FirmDocuments.Read<Contact>).ToList(), page.ContinuationToken);
@@ -47,23 +50,28 @@ public static class ContactDocuments
         return new ListPage<Contact>([], null);
     }
 
-    public static async Task<ETag> InsertContactAsync(this FirmDocuments documents, FirmId firmId, Contact contact, CancellationToken cancellationToken)
+    public static async Task<ETag> InsertContactAsync(
+        this FirmDocuments documents, FirmId firmId, Contact contact, CancellationToken cancellationToken)
     {
         var response = await documents.Table.SubmitTransactionAsync(
         [
-            new(TableTransactionActionType.Add, FirmDocuments.ToEntity(firmId.Value, FirmDocuments.RowKey(DocumentKinds.Contact, contact.Id), contact)),
+            new(TableTransactionActionType.Add,
+                FirmDocuments.ToEntity(firmId.Value, FirmDocuments.RowKey(DocumentKinds.Contact, contact.Id), contact)),
             new(TableTransactionActionType.Add, FirmDocuments.ToEntity(firmId.Value, AccountRowKey(contact.AccountId, contact.Id), contact)),
         ], cancellationToken);
         return await ETagOfRecordAsync(documents, firmId, contact.Id, response.Value[0], cancellationToken);
     }
 
     /// <summary>Replaces a contact (its account never changes); a stale <paramref name="ifMatch"/> fails the whole batch with 412.</summary>
-    public static async Task<ETag> ReplaceContactAsync(this FirmDocuments documents, FirmId firmId, Contact contact, ETag ifMatch, CancellationToken cancellationToken)
+    public static async Task<ETag> ReplaceContactAsync(
+        this FirmDocuments documents, FirmId firmId, Contact contact, ETag ifMatch, CancellationToken cancellationToken)
     {
         var response = await documents.Table.SubmitTransactionAsync(
         [
-            new(TableTransactionActionType.UpdateReplace, FirmDocuments.ToEntity(firmId.Value, FirmDocuments.RowKey(DocumentKinds.Contact, contact.Id), contact), ifMatch),
-            new(TableTransactionActionType.UpsertReplace, FirmDocuments.ToEntity(firmId.Value, AccountRowKey(contact.AccountId, contact.Id), contact)),
+            new(TableTransactionActionType.UpdateReplace,
+                FirmDocuments.ToEntity(firmId.Value, FirmDocuments.RowKey(DocumentKinds.Contact, contact.Id), contact), ifMatch),
+            new(TableTransactionActionType.UpsertReplace,
+                FirmDocuments.ToEntity(firmId.Value, AccountRowKey(contact.AccountId, contact.Id), contact)),
         ], cancellationToken);
         return await ETagOfRecordAsync(documents, firmId, contact.Id, response.Value[0], cancellationToken);
     }
@@ -72,7 +80,8 @@ public static class ContactDocuments
         await documents.Table.SubmitTransactionAsync(DeleteActions(firmId, contact), cancellationToken);
 
     /// <summary>Deletes every contact of an account (when the account goes), a batch of at most 100 actions at a time.</summary>
-    public static async Task DeleteAccountContactsAsync(this FirmDocuments documents, FirmId firmId, string accountId, CancellationToken cancellationToken)
+    public static async Task DeleteAccountContactsAsync(
+        this FirmDocuments documents, FirmId firmId, string accountId, CancellationToken cancellationToken)
     {
         var contacts = await documents.ListContactsAsync(firmId, accountId, cancellationToken);
         foreach (var chunk in contacts.Chunk(50))
@@ -92,7 +101,8 @@ public static class ContactDocuments
     }
 
     /// <summary>Batch sub-responses carry the new ETag; should one not, read it back rather than hand out a wrong one.</summary>
-    private static async Task<ETag> ETagOfRecordAsync(FirmDocuments documents, FirmId firmId, string contactId, Response response, CancellationToken cancellationToken)
+    private static async Task<ETag> ETagOfRecordAsync(
+        FirmDocuments documents, FirmId firmId, string contactId, Response response, CancellationToken cancellationToken)
     {
         if (response.Headers.ETag is { } etag) return etag;
         var stored = await documents.GetContactAsync(firmId, contactId, cancellationToken);

@@ -24,12 +24,14 @@ public sealed class EmailLog(TableServiceClient tables, StorageNames names)
         return _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
     }
 
-    public async Task<ListPage<EmailLogEntry>> ListAsync(FirmId firmId, JobId? jobId, string? accountId, int pageSize, string? continuationToken, CancellationToken cancellationToken)
+    public async Task<ListPage<EmailLogEntry>> ListAsync(FirmId firmId, JobId? jobId, string? accountId, int pageSize, string? continuationToken,
+        CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {firmId.Value}");
         if (jobId is { } job) filter += " and " + TableClient.CreateQueryFilter($"JobId eq {job.Value}");
         if (accountId is not null) filter += " and " + TableClient.CreateQueryFilter($"AccountId eq {accountId}");
-        await foreach (var page in _table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken).AsPages(continuationToken, pageSize))
+        await foreach (var page in _table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken)
+                           .AsPages(continuationToken, pageSize))
             return new ListPage<EmailLogEntry>(page.Values.Select(FirmDocuments.Read<EmailLogEntry>).ToList(), page.ContinuationToken);
         return new ListPage<EmailLogEntry>([], null);
     }

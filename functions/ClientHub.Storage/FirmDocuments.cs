@@ -38,7 +38,8 @@ public sealed class FirmDocuments(TableServiceClient tables, StorageNames names)
         return response.HasValue ? new Versioned<T>(Read<T>(response.Value!), response.Value!.ETag) : null;
     }
 
-    public async Task<ListPage<Versioned<T>>> ListAsync<T>(FirmId firmId, string kind, int pageSize, string? continuationToken, CancellationToken cancellationToken)
+    public async Task<ListPage<Versioned<T>>> ListAsync<T>(
+        FirmId firmId, string kind, int pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {firmId.Value} and RowKey gt {kind + "|"} and RowKey lt {kind + "}"}");
         await foreach (var page in _table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken)
@@ -68,7 +69,8 @@ public sealed class FirmDocuments(TableServiceClient tables, StorageNames names)
     /// <summary>Replaces a document; <paramref name="ifMatch"/> of <see cref="ETag.All"/> means unconditional.</summary>
     public async Task<ETag> ReplaceAsync<T>(FirmId firmId, string kind, string id, T value, ETag ifMatch, CancellationToken cancellationToken)
     {
-        var response = await _table.UpdateEntityAsync(ToEntity(firmId.Value, RowKey(kind, id), value), ifMatch, TableUpdateMode.Replace, cancellationToken);
+        var response = await _table.UpdateEntityAsync(ToEntity(firmId.Value, RowKey(kind, id), value), ifMatch, TableUpdateMode.Replace,
+            cancellationToken);
         return response.Headers.ETag ?? default;
     }
 

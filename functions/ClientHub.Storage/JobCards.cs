@@ -63,7 +63,8 @@ public sealed class JobCards(TableServiceClient tables, StorageNames names)
 
     private async Task<(long Version, ETag ETag)?> ReadVersionAsync(TableEntity card, CancellationToken cancellationToken)
     {
-        var stored = await _table.GetEntityIfExistsAsync<TableEntity>(card.PartitionKey, card.RowKey, select: ["Version"], cancellationToken: cancellationToken);
+        var stored = await _table.GetEntityIfExistsAsync<TableEntity>(card.PartitionKey, card.RowKey, select: ["Version"],
+            cancellationToken: cancellationToken);
         return stored.HasValue ? (stored.Value!.GetInt64("Version") ?? 0, stored.Value.ETag) : null;
     }
 
@@ -84,7 +85,8 @@ public sealed class JobCards(TableServiceClient tables, StorageNames names)
         if (stageId is not null) filter += " and " + TableClient.CreateQueryFilter($"StageId eq {stageId}");
         if (status is not null) filter += " and " + TableClient.CreateQueryFilter($"Status eq {status}");
         if (accountId is not null) filter += " and " + TableClient.CreateQueryFilter($"AccountId eq {accountId}");
-        await foreach (var page in _table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken).AsPages(continuationToken, pageSize))
+        await foreach (var page in _table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken)
+                           .AsPages(continuationToken, pageSize))
             return new ListPage<Job>(page.Values.Select(FirmDocuments.Read<Job>).ToList(), page.ContinuationToken);
         return new ListPage<Job>([], null);
     }

@@ -16,7 +16,10 @@ public static class OutboxKinds
     public const string Automation = "automation", Event = "event", Card = "card", Links = "links";
 }
 
-/// <summary>Asks the jobs an item is linked to by hand to re-read it (<see cref="SyncLinkedJobs"/>); <c>Round</c> counts how often it was sent again after being poisoned.</summary>
+/// <summary>
+/// Asks the jobs an item is linked to by hand to re-read it (<see cref="SyncLinkedJobs"/>); <c>Round</c> counts how often it
+/// was sent again after being poisoned.
+/// </summary>
 public sealed record LinkSyncMessage(FirmId FirmId, string ItemId, Actor By, int Round = 0);
 
 /// <summary>Automation #Index of entry #EntrySeq, as a job's orchestration runs it; its identity is the idempotency key.</summary>
@@ -26,7 +29,8 @@ public sealed record AutomationRun(FirmId FirmId, JobId JobId, int EntrySeq, int
     public string EffectKey => $"{JobId.Value}:{EntrySeq}:{AutomationId}";
 }
 
-public sealed record JobEventMessage(string Id, FirmId FirmId, JobId JobId, string Type, string? FromStageId, string? ToStageId, string? ItemId, DateTimeOffset At);
+public sealed record JobEventMessage(
+    string Id, FirmId FirmId, JobId JobId, string Type, string? FromStageId, string? ToStageId, string? ItemId, DateTimeOffset At);
 
 /// <summary>A job row as committed, with the outbox rows its transition wrote.</summary>
 public sealed record CommittedJob(Job Job, ETag ETag, IReadOnlyList<OutboxRow> Outbox);
@@ -101,13 +105,18 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
         var outbox = transition.Effects.Where(e => e is not ScheduleReminder).Select(e => e switch
             {
                 RunAutomation a => (OutboxKinds.Automation,
-                    JsonSerializer.Serialize(new AutomationRun(job.FirmId, job.Id, a.EntrySeq, a.Index, a.AutomationId, a.Retries), ClientHubJson.Stored)),
-                PublishEvent p => (OutboxKinds.Event, JsonSerializer.Serialize(new JobEventMessage(Ids.New(), job.FirmId, job.Id, p.Type, p.FromStageId, p.ToStageId, p.ItemId, now), ClientHubJson.Stored)),
+                    JsonSerializer.Serialize(new AutomationRun(job.FirmId, job.Id, a.EntrySeq, a.Index, a.AutomationId, a.Retries),
+                        ClientHubJson.Stored)),
+                PublishEvent p => (OutboxKinds.Event,
+                    JsonSerializer.Serialize(new JobEventMessage(Ids.New(), job.FirmId, job.Id, p.Type, p.FromStageId, p.ToStageId, p.ItemId, now),
+                        ClientHubJson.Stored)),
                 SyncLinkedJobs l => (OutboxKinds.Links, LinksPayload(job.FirmId, l)),
                 _ => throw new NotSupportedException(e.GetType().Name),
             })
             // Most steps of an automation chain change nothing a card shows: they write no card.
-            .Concat(previous is not null && CardOf(previous).Equals(CardOf(job)) ? [] : new[] { (OutboxKinds.Card, JsonSerializer.Serialize(job, ClientHubJson.Stored)) })
+            .Concat(previous is not null && CardOf(previous).Equals(CardOf(job))
+                ? []
+                : new[] { (OutboxKinds.Card, JsonSerializer.Serialize(job, ClientHubJson.Stored)) })
             .Select((o, n) => new OutboxRow(pk, $"outbox|{version}|{n:D3}", o.Item1, o.Item2))
             .ToList();
         actions.AddRange(outbox.Select(Insert));
@@ -157,7 +166,8 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
             try
             {
                 await Table.SubmitTransactionAsync(partition.Select(r =>
-                    new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(r.PartitionKey, r.RowKey), ETag.All)), cancellationToken);
+                    new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(r.PartitionKey, r.RowKey), ETag.All)),
+                    cancellationToken);
             }
             catch (TableTransactionFailedException e) when (e.Status == 404)
             {
@@ -172,7 +182,8 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
     public async Task<Versioned<LinkedItem>?> GetItemAsync(FirmId firmId, string itemId, CancellationToken cancellationToken)
     {
         if (ItemIds.OwnerOf(itemId) is not { } owner) return null;
-        var row = await Table.GetEntityIfExistsAsync<TableEntity>(PartitionKey(firmId, owner), ItemRowKey(itemId), cancellationToken: cancellationToken);
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(PartitionKey(firmId, owner), ItemRowKey(itemId),
+            cancellationToken: cancellationToken);
         return row.HasValue ? new Versioned<LinkedItem>(FirmDocuments.Read<LinkedItem>(row.Value!), row.Value!.ETag) : null;
     }
 
@@ -202,17 +213,22 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
     }
 
     /// <summary>A page of a job's linked items.</summary>
-    public async Task<ListPage<ItemLink>> LinksPageAsync(FirmId firmId, JobId jobId, int pageSize, string? continuationToken, CancellationToken cancellationToken)
+    public async Task<ListPage<ItemLink>> LinksPageAsync(
+        FirmId firmId, JobId jobId, int pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
         await foreach (var page in QueryLinks(firmId, jobId, pageSize, cancellationToken).AsPages(continuationToken, pageSize))
             return new ListPage<ItemLink>(page.Values.Select(ToLink).ToList(), page.ContinuationToken);
         return new ListPage<ItemLink>([], null);
     }
 
-    private AsyncPageable<TableEntity> QueryLinks(FirmId firmId, JobId jobId, int? pageSize, CancellationToken cancellationToken) =>
-        Table.QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey(firmId, jobId)} and ((RowKey gt {"item|"} and RowKey lt {"item}"}) or (RowKey gt {"link|"} and RowKey lt {"link}"}))"),
-            pageSize, select: ["RowKey", "Type", "EntrySeq", "Complete", "RequiresAction", "Status"], cancellationToken: cancellationToken);
+    private AsyncPageable<TableEntity> QueryLinks(FirmId firmId, JobId jobId, int? pageSize, CancellationToken cancellationToken)
+    {
+        var partitionKey = PartitionKey(firmId, jobId);
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {partitionKey} and ((RowKey gt {"item|"} and RowKey lt {"item}"}) or (RowKey gt {"link|"} and RowKey lt {"link}"}))");
+        return Table.QueryAsync<TableEntity>(filter, pageSize, select: ["RowKey", "Type", "EntrySeq", "Complete", "RequiresAction", "Status"],
+            cancellationToken: cancellationToken);
+    }
 
     private static ItemLink ToLink(TableEntity e) =>
         new(e.RowKey[5..], e.GetString("Type"), e.GetInt32("EntrySeq") ?? 0, e.GetBoolean("Complete") ?? false,
@@ -233,7 +249,8 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
         if (query.AssigneeId is not null) filter += " and " + TableClient.CreateQueryFilter($"AssigneeId eq {query.AssigneeId}");
         if (query.Status is not null) filter += " and " + TableClient.CreateQueryFilter($"Status eq {query.Status}");
         if (query.DueBefore is { } due) filter += " and " + TableClient.CreateQueryFilter($"DueDate lt {due.ToString("yyyy-MM-dd")}");
-        await foreach (var page in Table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken).AsPages(continuationToken, pageSize))
+        await foreach (var page in Table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken)
+                           .AsPages(continuationToken, pageSize))
             return new ListPage<LinkedItem>(page.Values.Select(FirmDocuments.Read<LinkedItem>).ToList(), page.ContinuationToken);
         return new ListPage<LinkedItem>([], null);
     }
@@ -247,10 +264,13 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
 
     // ---- history ----
 
-    public async Task<ListPage<HistoryEntry>> HistoryAsync(FirmId firmId, JobId jobId, int pageSize, string? continuationToken, CancellationToken cancellationToken)
+    public async Task<ListPage<HistoryEntry>> HistoryAsync(
+        FirmId firmId, JobId jobId, int pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey(firmId, jobId)} and RowKey gt {"history|"} and RowKey lt {"history}"}");
-        await foreach (var page in Table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken).AsPages(continuationToken, pageSize))
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {PartitionKey(firmId, jobId)} and RowKey gt {"history|"} and RowKey lt {"history}"}");
+        await foreach (var page in Table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken)
+                           .AsPages(continuationToken, pageSize))
             return new ListPage<HistoryEntry>(page.Values.Select(FirmDocuments.Read<HistoryEntry>).ToList(), page.ContinuationToken);
         return new ListPage<HistoryEntry>([], null);
     }
@@ -296,7 +316,8 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
     /// belongs to a concurrent delivery of the same message, which is waited for rather than
     /// duplicated. The claim must outlast one send attempt (the SendGrid timeout).
     /// </remarks>
-    public async Task<string?> ClaimEffectAsync(FirmId firmId, JobId jobId, string key, TimeSpan claim, TimeProvider time, CancellationToken cancellationToken)
+    public async Task<string?> ClaimEffectAsync(
+        FirmId firmId, JobId jobId, string key, TimeSpan claim, TimeProvider time, CancellationToken cancellationToken)
     {
         var pk = PartitionKey(firmId, jobId);
         var rk = $"effect|{key}";
@@ -330,12 +351,16 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
         }
     }
 
-    /// <summary>Gives a claim back when the effect certainly did not happen (the provider refused), so the retry need not wait for it to expire.</summary>
+    /// <summary>
+    /// Gives a claim back when the effect certainly did not happen (the provider refused), so the retry need not wait for it
+    /// to expire.
+    /// </summary>
     public Task ReleaseEffectAsync(FirmId firmId, JobId jobId, string key, CancellationToken cancellationToken) =>
         Table.DeleteEntityAsync(PartitionKey(firmId, jobId), $"effect|{key}", ETag.All, cancellationToken);
 
     public Task MarkEffectAsync(FirmId firmId, JobId jobId, string key, string status, CancellationToken cancellationToken) =>
-        Table.UpsertEntityAsync(new TableEntity(PartitionKey(firmId, jobId), $"effect|{key}") { ["Status"] = status }, TableUpdateMode.Merge, cancellationToken);
+        Table.UpsertEntityAsync(new TableEntity(PartitionKey(firmId, jobId), $"effect|{key}") { ["Status"] = status }, TableUpdateMode.Merge,
+            cancellationToken);
 }
 
 /// <summary>

@@ -64,7 +64,8 @@ public sealed class OutboxMarks(TableServiceClient tables, StorageNames names, T
     }
 
     /// <summary>Marks last written before <paramref name="before"/>.</summary>
-    public async IAsyncEnumerable<OutboxMark> OlderThanAsync(DateTimeOffset before, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<OutboxMark> OlderThanAsync(
+        DateTimeOffset before, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var e in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Timestamp lt {before}"),
                            select: ["PartitionKey", "Timestamp"], cancellationToken: cancellationToken))

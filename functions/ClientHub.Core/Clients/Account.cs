@@ -25,7 +25,8 @@ public sealed record Account(string Id, string Name, AccountType Type, IReadOnly
     /// updateAccountTags automation: clear first, then remove, then add. Names compare case-insensitively
     /// (tags are unique per firm that way); the existing order is kept, added names go to the end once.
     /// </summary>
-    public static IReadOnlyList<string> ApplyTagUpdate(IReadOnlyList<string> current, IEnumerable<string>? add, IEnumerable<string>? remove, bool clear)
+    public static IReadOnlyList<string> ApplyTagUpdate(
+        IReadOnlyList<string> current, IEnumerable<string>? add, IEnumerable<string>? remove, bool clear)
     {
         var tags = clear ? [] : current.ToList();
         if (remove is not null)

@@ -28,7 +28,10 @@ public static class ItemFactory
                 Id = itemId, AccountId = job.AccountId, Lines = i.Lines, Currency = i.Currency,
                 Total = i.Lines.Sum(l => l.Quantity * l.UnitPrice), DueDate = i.DueInDays is { } d ? today.AddDays(d) : null,
             },
-            ProposalTemplate p => new ProposalItem { Id = itemId, AccountId = job.AccountId, Title = p.Title, Body = p.Body, InvoiceTemplateId = p.InvoiceTemplateId },
+            ProposalTemplate p => new ProposalItem
+            {
+                Id = itemId, AccountId = job.AccountId, Title = p.Title, Body = p.Body, InvoiceTemplateId = p.InvoiceTemplateId,
+            },
             MessageTemplate m => new MessageItem
             {
                 Id = itemId, AccountId = job.AccountId, Subject = m.Subject, Body = m.Body,

@@ -88,7 +88,8 @@ public sealed record TaskItem : LinkedItem
 
 public enum RequestStatus { Sent, Submitted, Completed }
 
-public sealed record RequestEntry(string Id, string Title, string? Description, TaskStatus Status, IReadOnlyList<RequestComment> Comments, IReadOnlyList<string> Documents);
+public sealed record RequestEntry(
+    string Id, string Title, string? Description, TaskStatus Status, IReadOnlyList<RequestComment> Comments, IReadOnlyList<string> Documents);
 
 public sealed record RequestSummary(int Sent, int Todo, int InProgress, int Done);
 

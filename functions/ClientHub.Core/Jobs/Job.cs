@@ -51,7 +51,10 @@ public sealed record Job
     /// </summary>
     public IReadOnlyList<string> AutomationsRun { get; init; } = [];
 
-    /// <summary>How often <c>/retry</c> resumed a failed chain; a queue message carries it, so a poisoned message from before a retry is told apart.</summary>
+    /// <summary>
+    /// How often <c>/retry</c> resumed a failed chain; a queue message carries it, so a poisoned message from before a
+    /// retry is told apart.
+    /// </summary>
     public int Retries { get; init; }
 
     public AutomationState Automation { get; init; } = AutomationState.Idle;

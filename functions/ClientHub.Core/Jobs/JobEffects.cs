@@ -3,7 +3,10 @@ namespace ClientHub.Core.Jobs;
 /// <summary>Work a transition causes, as data; the shell stores it in the outbox with the new job row and executes it after.</summary>
 public abstract record JobEffect;
 
-/// <summary>Run automation #<paramref name="Index"/> of stage entry #<paramref name="EntrySeq"/> (after the job's <paramref name="Retries"/>th retry).</summary>
+/// <summary>
+/// Run automation #<paramref name="Index"/> of stage entry #<paramref name="EntrySeq"/> (after the job's
+/// <paramref name="Retries"/>th retry).
+/// </summary>
 public sealed record RunAutomation(int EntrySeq, int Index, string AutomationId, int Retries = 0) : JobEffect;
 
 /// <summary>A domain event for subscribers (outbound webhooks): job.moved, job.completed, item.completed…</summary>

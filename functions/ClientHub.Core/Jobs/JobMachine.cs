@@ -78,7 +78,8 @@ public static class JobMachine
         var stage = pipeline.Find(job.StageId);
         var resumed = job with
         {
-            Automation = AutomationState.Running, AutomationError = null, Retries = job.Retries + 1, AutomationsRun = RunBefore(job, stage), UpdatedAt = now,
+            Automation = AutomationState.Running, AutomationError = null, Retries = job.Retries + 1,
+            AutomationsRun = RunBefore(job, stage), UpdatedAt = now,
         };
         var history = new HistoryEntry(now, HistoryKinds.Retried, job.StageId, job.StageId, by, null);
         return RunNext(new Transition(resumed, [], [history]), stage, j => FinishEntry(j, pipeline, account, now));
@@ -154,7 +155,10 @@ public static class JobMachine
             ? stage.Automations.Take(job.NextAutomation).Select(a => a.Id).ToList()
             : job.AutomationsRun;
 
-    /// <summary>Asks for the stage's first automation not run yet in this entry, or, when none is left, lets <paramref name="finish"/> end it.</summary>
+    /// <summary>
+    /// Asks for the stage's first automation not run yet in this entry, or, when none is left, lets
+    /// <paramref name="finish"/> end it.
+    /// </summary>
     private static Transition RunNext(Transition transition, Stage? stage, Func<Job, Transition> finish)
     {
         var job = transition.Job;

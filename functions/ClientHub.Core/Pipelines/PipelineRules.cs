@@ -104,7 +104,8 @@ public static class PipelineRules
         if (automation is TemplatedAutomation templated)
         {
             if (string.IsNullOrEmpty(templated.TemplateId)) v.Add($"{field}.templateId", "Required.");
-            else if (!references.TemplateKinds.TryGetValue(templated.TemplateId, out var kind)) v.Add($"{field}.templateId", "No template with this id.");
+            else if (!references.TemplateKinds.TryGetValue(templated.TemplateId, out var kind))
+                v.Add($"{field}.templateId", "No template with this id.");
             else if (kind != automation.TemplateKind)
                 v.Add($"{field}.templateId", $"A {automation.Type} automation needs a {automation.TemplateKind} template, not {kind}.");
         }

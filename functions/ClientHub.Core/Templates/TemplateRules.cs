@@ -137,7 +137,8 @@ public static class TemplateRules
                 continue;
             }
             v.MaxLength($"lines[{i}].description", line.Description, MaxDescription);
-            if (line.Quantity is <= 0 or > InvoiceItem.MaxQuantity) v.Add($"lines[{i}].quantity", $"Must be greater than 0 and at most {InvoiceItem.MaxQuantity:0}.");
+            if (line.Quantity is <= 0 or > InvoiceItem.MaxQuantity)
+                v.Add($"lines[{i}].quantity", $"Must be greater than 0 and at most {InvoiceItem.MaxQuantity:0}.");
             if (line.UnitPrice is < 0 or > InvoiceItem.MaxAmount) v.Add($"lines[{i}].unitPrice", $"Must be between 0 and {InvoiceItem.MaxAmount:0}.");
         }
     }

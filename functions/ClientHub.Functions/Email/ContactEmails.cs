@@ -39,7 +39,8 @@ public sealed class ContactEmails(JobStore store, FirmDocuments documents, IEmai
         CancellationToken cancellationToken)
     {
         var firm = await FirmAsync(job.FirmId, cancellationToken);
-        var contacts = (await documents.ListContactsAsync(job.FirmId, account.Id, cancellationToken)).Where(c => c.Notify).OrderBy(c => c.Id).ToList();
+        var contacts = (await documents.ListContactsAsync(job.FirmId, account.Id, cancellationToken))
+            .Where(c => c.Notify).OrderBy(c => c.Id).ToList();
         var outcomes = new List<string>();
         foreach (var contact in contacts)
         {
@@ -54,7 +55,8 @@ public sealed class ContactEmails(JobStore store, FirmDocuments documents, IEmai
                 ["account.name"] = account.Name, ["contact.firstName"] = contact.FirstName, ["contact.name"] = contact.Name,
                 ["job.name"] = job.Name, ["firm.name"] = firm?.Name ?? "", ["portal.link"] = options.Value.PortalBaseUrl,
             };
-            var message = new OutgoingEmail(contact.Email, contact.Name, Placeholders.Render(subject, values, html: false), Placeholders.Render(body, values, html: true));
+            var message = new OutgoingEmail(contact.Email, contact.Name,
+                Placeholders.Render(subject, values, html: false), Placeholders.Render(body, values, html: true));
             var id = EmailId(key);
             try
             {

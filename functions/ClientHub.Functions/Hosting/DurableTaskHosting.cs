@@ -53,7 +53,8 @@ public static class DurableTaskHosting
     }
 
     /// <summary>Azure Storage accepts what DTFx derives from it (tables <c>{hub}History</c>, containers <c>{hub}-largemessages</c>).</summary>
-    private static bool IsValidHubName(string hub) => hub.Length is >= 3 and <= 45 && char.IsAsciiLetter(hub[0]) && hub.All(char.IsAsciiLetterOrDigit);
+    private static bool IsValidHubName(string hub) =>
+        hub.Length is >= 3 and <= 45 && char.IsAsciiLetter(hub[0]) && hub.All(char.IsAsciiLetterOrDigit);
 
     public static IServiceCollection AddOrchestrator<T>(this IServiceCollection services, string name) where T : class, ITaskOrchestrator
     {

@@ -17,7 +17,10 @@ namespace ClientHub.Functions.Hosting;
 /// </remarks>
 internal sealed class QueueListener
 {
-    /// <summary>How many deliveries beyond <c>maxDequeueCount</c> a poison callback failing for a reason other than storage gets before the message is moved without it.</summary>
+    /// <summary>
+    /// How many deliveries beyond <c>maxDequeueCount</c> a poison callback failing for a reason other than storage gets
+    /// before the message is moved without it.
+    /// </summary>
     private const int PoisonCallbackRounds = 3;
 
     // Releasing a message is one storage call; a handler that ignores cancellation must not hold shutdown forever.
@@ -229,12 +232,14 @@ internal sealed class QueueListener
         }
         else
         {
-            _logger.QueueMessageFailed(failure, QueueName, message.MessageId, message.DequeueCount, _options.MaxDequeueCount, _options.VisibilityTimeout);
+            _logger.QueueMessageFailed(failure, QueueName, message.MessageId, message.DequeueCount, _options.MaxDequeueCount,
+                _options.VisibilityTimeout);
             await SetVisibilityAsync(message.MessageId, lease, _options.VisibilityTimeout, "retry");
         }
     }
 
-    private async Task PoisonAsync(IQueueTrigger handler, QueueTriggerMessage message, MessageLease lease, Exception error, CancellationToken cancellationToken)
+    private async Task PoisonAsync(
+        IQueueTrigger handler, QueueTriggerMessage message, MessageLease lease, Exception error, CancellationToken cancellationToken)
     {
         // The handler hears of it first (the job engine flags the job as failed): if that fails, the message
         // stays where it is, comes back after its lease with a dequeue count above the limit, and is poisoned
@@ -247,7 +252,8 @@ internal sealed class QueueListener
         }
         catch (Exception exception)
         {
-            var again = StorageFailures.IsStorageFailure(exception, cancellationToken) || message.DequeueCount < _options.MaxDequeueCount + PoisonCallbackRounds;
+            var again = StorageFailures.IsStorageFailure(exception, cancellationToken)
+                || message.DequeueCount < _options.MaxDequeueCount + PoisonCallbackRounds;
             _logger.QueuePoisonCallbackFailed(exception, QueueName, message.MessageId, again);
             if (again) return;
         }
@@ -287,7 +293,8 @@ internal sealed class QueueListener
             {
                 // Not cancellable: a renewal that succeeds on the server but is abandoned here would leave a stale
                 // pop receipt, and the delete that follows would fail and cause a redelivery.
-                UpdateReceipt receipt = await _queue.UpdateMessageAsync(messageId, lease.PopReceipt, message: null, _options.MessageLease, CancellationToken.None);
+                UpdateReceipt receipt = await _queue.UpdateMessageAsync(messageId, lease.PopReceipt, message: null, _options.MessageLease,
+                    CancellationToken.None);
                 lease.PopReceipt = receipt.PopReceipt;
             }
             catch (RequestFailedException exception) when (exception.Status == 404)

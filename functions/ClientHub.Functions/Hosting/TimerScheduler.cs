@@ -172,7 +172,8 @@ internal sealed class TimerScheduler(
         }
     }
 
-    private async Task<Attempt> TryRunAsync(TimerTriggerRegistration timer, BlobClient lockBlob, DateTimeOffset occurrence, bool isPastDue, CancellationToken stop)
+    private async Task<Attempt> TryRunAsync(
+        TimerTriggerRegistration timer, BlobClient lockBlob, DateTimeOffset occurrence, bool isPastDue, CancellationToken stop)
     {
         var lease = lockBlob.GetBlobLeaseClient();
         try

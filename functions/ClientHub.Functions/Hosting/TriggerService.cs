@@ -23,7 +23,10 @@ internal abstract class TriggerService : IHostedService, IDisposable
             return _disposed ? Task.CompletedTask : _stopping ??= StopOnceAsync(cancellationToken);
     }
 
-    /// <summary>Stops taking new work and lets the work in hand finish until <paramref name="cancellationToken"/> (the host's shutdown timeout).</summary>
+    /// <summary>
+    /// Stops taking new work and lets the work in hand finish until <paramref name="cancellationToken"/> (the host's
+    /// shutdown timeout).
+    /// </summary>
     protected abstract Task StopOnceAsync(CancellationToken cancellationToken);
 
     /// <summary>Cancels the work in hand, unless the service has been disposed meanwhile (its token sources with it).</summary>

@@ -52,7 +52,8 @@ public static partial class HttpConventions
         var text = await reader.ReadToEndAsync(context.HttpContext.RequestAborted);
         if (string.IsNullOrWhiteSpace(text)) return await next(context);
         if (!request.HasJsonContentType())
-            throw new BadHttpRequestException("This action takes no body; send none, or application/json {}.", StatusCodes.Status415UnsupportedMediaType);
+            throw new BadHttpRequestException("This action takes no body; send none, or application/json {}.",
+                StatusCodes.Status415UnsupportedMediaType);
         using var body = JsonDocument.Parse(text);
         if (body.RootElement.ValueKind != JsonValueKind.Object)
             return new ValidationErrors().Add("body", "This action takes no body; send none, or {}.").ToResult();
@@ -67,8 +68,10 @@ public static partial class HttpConventions
     /// </summary>
     public static RouteGroupBuilder MapDocumentReads<T>(this RouteGroupBuilder group, string kind)
     {
-        group.MapGet("", async (StaffCaller caller, FirmDocuments documents, int? pageSize, string? continuationToken, CancellationToken cancellationToken) =>
-            TypedResults.Ok((await documents.ListAsync<T>(caller.FirmId, kind, PageSize(pageSize), continuationToken, cancellationToken)).ToList(v => v.Value)));
+        group.MapGet("", async (StaffCaller caller, FirmDocuments documents, int? pageSize, string? continuationToken,
+                CancellationToken cancellationToken) =>
+            TypedResults.Ok((await documents.ListAsync<T>(caller.FirmId, kind, PageSize(pageSize), continuationToken, cancellationToken))
+                .ToList(v => v.Value)));
         group.MapDocumentGet<T>(kind);
         return group;
     }

@@ -22,7 +22,8 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
             JsonException e => (400, "Invalid JSON", e.Message),
             RequestFailedException { Status: 412 } => (412, "Precondition failed", "The resource changed since it was read (If-Match)."),
             RequestFailedException { Status: 409 } => (409, "Conflict", "The resource already exists or changed concurrently."),
-            RequestFailedException { Status: 400 } => (400, "Invalid request", "The request could not be served as given (for example a malformed continuation token)."),
+            RequestFailedException { Status: 400 } =>
+                (400, "Invalid request", "The request could not be served as given (for example a malformed continuation token)."),
             ConflictException e => (409, "Conflict", e.Message),
             Core.Jobs.StageTransitionRejected e => (409, "Transition rejected", e.Reason),
             Functions.Jobs.PreconditionFailed e => (412, "Precondition failed", e.Message),

@@ -12,7 +12,8 @@ using ClientHub.Storage;
 namespace ClientHub.Functions.Jobs;
 
 /// <summary>What running one automation changed: on the job row, in its partition, on the account.</summary>
-public sealed record AutomationOutcome(Func<Job, Job> Change, IReadOnlyList<TableTransactionAction> Rows, Account Account, string Detail, bool Skipped = false)
+public sealed record AutomationOutcome(
+    Func<Job, Job> Change, IReadOnlyList<TableTransactionAction> Rows, Account Account, string Detail, bool Skipped = false)
 {
     /// <summary>Work that goes into the step's outbox with its commit.</summary>
     public IReadOnlyList<JobEffect> Effects { get; init; } = [];
@@ -33,17 +34,20 @@ public sealed class AutomationRunner(FirmDocuments documents, ContactEmails emai
     /// </summary>
     public static bool IsLocal(Automation automation) => automation is CreateTask or UpdateJobAssignees or UpdateClientFacingStatus;
 
-    public async Task<AutomationOutcome> RunAsync(Job job, Automation automation, Account account, AutomationRun run, CancellationToken cancellationToken)
+    public async Task<AutomationOutcome> RunAsync(
+        Job job, Automation automation, Account account, AutomationRun run, CancellationToken cancellationToken)
     {
         if (automation.Conditions is { IsEmpty: false } conditions && !account.HasAllTags(conditions.Tags!))
-            return new AutomationOutcome(j => j, [], account, $"skipped: the account lacks tags {string.Join(", ", conditions.Tags!)}", Skipped: true);
+            return new AutomationOutcome(j => j, [], account, $"skipped: the account lacks tags {string.Join(", ", conditions.Tags!)}",
+                Skipped: true);
 
         switch (automation)
         {
             case SendEmail send:
             {
                 var template = await TemplateAsync<EmailTemplate>(job.FirmId, send.TemplateId, cancellationToken);
-                var outcomes = await emails.SendAsync(job, account, template.Subject, template.Body, run.EffectKey, itemId: null, EmailPurposes.Automation, cancellationToken);
+                var outcomes = await emails.SendAsync(job, account, template.Subject, template.Body, run.EffectKey, itemId: null,
+                    EmailPurposes.Automation, cancellationToken);
                 return new AutomationOutcome(j => j, [], account, outcomes.Count == 0 ? "no contact to notify"
                     : "emails: " + string.Join(", ", outcomes.GroupBy(o => o).Select(g => $"{g.Count()} {g.Key}")));
             }
@@ -52,12 +56,14 @@ public sealed class AutomationRunner(FirmDocuments documents, ContactEmails emai
             case ApplyFolderTemplate folders:
             {
                 var template = await TemplateAsync<FolderTemplate>(job.FirmId, folders.TemplateId, cancellationToken);
-                var updated = await UpdateAccountAsync(job.FirmId, account.Id, a => a with { Folders = [.. a.Folders.Union(template.Folders)] }, cancellationToken) ?? account;
+                var updated = await UpdateAccountAsync(job.FirmId, account.Id, a => a with { Folders = [.. a.Folders.Union(template.Folders)] },
+                    cancellationToken) ?? account;
                 return new AutomationOutcome(j => j, [], updated, $"folders {string.Join(", ", template.Folders)}");
             }
             case UpdateAccountTags tags:
             {
-                var updated = await UpdateAccountAsync(job.FirmId, account.Id, a => a.WithTagsUpdated(tags.Add, tags.Remove, tags.Clear), cancellationToken) ?? account;
+                var updated = await UpdateAccountAsync(job.FirmId, account.Id, a => a.WithTagsUpdated(tags.Add, tags.Remove, tags.Clear),
+                    cancellationToken) ?? account;
                 return new AutomationOutcome(j => j, [], updated, $"tags now {string.Join(", ", updated.Tags)}");
             }
             case UpdateAccountAccess access:
@@ -79,7 +85,8 @@ public sealed class AutomationRunner(FirmDocuments documents, ContactEmails emai
         }
     }
 
-    private async Task<AutomationOutcome> CreateItemAsync(Job job, TemplatedAutomation automation, Account account, AutomationRun run, CancellationToken cancellationToken)
+    private async Task<AutomationOutcome> CreateItemAsync(
+        Job job, TemplatedAutomation automation, Account account, AutomationRun run, CancellationToken cancellationToken)
     {
         var template = await TemplateAsync<Template>(job.FirmId, automation.TemplateId, cancellationToken);
         var item = ItemFactory.FromTemplate(template, ItemIds.ForAutomation(job.Id, run.EntrySeq, automation.Id), job, time.GetUtcNow());
@@ -102,10 +109,16 @@ public sealed class AutomationRunner(FirmDocuments documents, ContactEmails emai
     public static (string Subject, string Body) Notification(LinkedItem item) => item switch
     {
         RequestItem r => ($"{{{{firm.name}}}}: {r.Title}", "<p>Hello {{contact.firstName}},</p><p>We need a few things from you for {{job.name}}: " +
-            string.Join(", ", r.Items.Select(i => System.Net.WebUtility.HtmlEncode(i.Title))) + ".</p><p><a href=\"{{portal.link}}\">Open your portal</a></p>"),
-        InvoiceItem i => ("{{firm.name}}: a new invoice", $"<p>Hello {{{{contact.firstName}}}},</p><p>A new invoice of {i.Total:0.00} {i.Currency} is ready.</p><p><a href=\"{{{{portal.link}}}}\">Pay it in your portal</a></p>"),
-        OrganizerItem o => ($"{{{{firm.name}}}}: {o.Title}", "<p>Hello {{contact.firstName}},</p><p>Please fill in your organizer.</p><p><a href=\"{{portal.link}}\">Open your portal</a></p>"),
-        ProposalItem p => ($"{{{{firm.name}}}}: {p.Title}", "<p>Hello {{contact.firstName}},</p><p>A proposal is waiting for your signature.</p><p><a href=\"{{portal.link}}\">Open your portal</a></p>"),
+            string.Join(", ", r.Items.Select(i => System.Net.WebUtility.HtmlEncode(i.Title))) +
+            ".</p><p><a href=\"{{portal.link}}\">Open your portal</a></p>"),
+        InvoiceItem i => ("{{firm.name}}: a new invoice",
+            $"<p>Hello {{{{contact.firstName}}}},</p><p>A new invoice of {i.Total:0.00} {i.Currency} is ready.</p>" +
+            $"<p><a href=\"{{{{portal.link}}}}\">Pay it in your portal</a></p>"),
+        OrganizerItem o => ($"{{{{firm.name}}}}: {o.Title}",
+            "<p>Hello {{contact.firstName}},</p><p>Please fill in your organizer.</p><p><a href=\"{{portal.link}}\">Open your portal</a></p>"),
+        ProposalItem p => ($"{{{{firm.name}}}}: {p.Title}",
+            "<p>Hello {{contact.firstName}},</p><p>A proposal is waiting for your signature.</p>" +
+            "<p><a href=\"{{portal.link}}\">Open your portal</a></p>"),
         MessageItem m => (m.Subject, m.Body),
         _ => ("{{firm.name}}", ""),
     };
@@ -115,7 +128,8 @@ public sealed class AutomationRunner(FirmDocuments documents, ContactEmails emai
         (await documents.GetAsync<Template>(firmId, DocumentKinds.Template, templateId, cancellationToken))?.Value as T
         ?? throw new InvalidOperationException($"Template {templateId} is missing or of the wrong kind.");
 
-    private async Task<Account?> UpdateAccountAsync(FirmId firmId, string accountId, Func<Account, Account> change, CancellationToken cancellationToken)
+    private async Task<Account?> UpdateAccountAsync(
+        FirmId firmId, string accountId, Func<Account, Account> change, CancellationToken cancellationToken)
     {
         while (true)
         {

@@ -37,7 +37,8 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     public DateTimeOffset Now => time.GetUtcNow();
 
     /// <summary>Inserts a new job (its first entry) and dispatches its first automation.</summary>
-    public async Task<CommittedJob> AddAsync(Job draft, Pipeline pipeline, Account account, string? stageId, bool? visible, Actor by, CancellationToken cancellationToken)
+    public async Task<CommittedJob> AddAsync(
+        Job draft, Pipeline pipeline, Account account, string? stageId, bool? visible, Actor by, CancellationToken cancellationToken)
     {
         var transition = JobMachine.Add(draft, pipeline, stageId, visible, by, account, Now);
         var committed = await store.CommitAsync(transition, expected: null, previous: null, [], Now, cancellationToken);
@@ -96,8 +97,8 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     /// same transaction as the item.
     /// Returns null when no item of type <typeparamref name="T"/> has this id; throws <see cref="ItemChangeRejected"/> for an illegal change.
     /// </summary>
-    public async Task<LinkedItem?> ChangeItemAsync<T>(FirmId firmId, string itemId, Func<T, LinkedItem> change, Actor by, CancellationToken cancellationToken,
-        ETag? ifMatch = null) where T : LinkedItem
+    public async Task<LinkedItem?> ChangeItemAsync<T>(FirmId firmId, string itemId, Func<T, LinkedItem> change, Actor by,
+        CancellationToken cancellationToken, ETag? ifMatch = null) where T : LinkedItem
     {
         if (ItemIds.OwnerOf(itemId) is not { } owner) return null;
         (LinkedItem Before, LinkedItem After, TableTransactionAction Row)? changed = null;
@@ -110,7 +111,8 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
             if (current?.Value is not T item) return;
             if (ifMatch is { } expected && expected != ETag.All && expected != current.ETag) throw new PreconditionFailed(item.Type);
             var after = change(item) with { UpdatedAt = Now };
-            changed = (item, after, new TableTransactionAction(TableTransactionActionType.UpdateReplace, JobStore.ItemEntity(firmId, after), current.ETag));
+            changed = (item, after,
+                new TableTransactionAction(TableTransactionActionType.UpdateReplace, JobStore.ItemEntity(firmId, after), current.ETag));
         }
 
         SyncLinkedJobs? SyncOf(LinkedItem after) => after.LinkedJobIds.Count > 0 ? new SyncLinkedJobs(itemId, by) : null;
@@ -125,7 +127,8 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
                 IReadOnlyList<OutboxRow> outbox = SyncOf(prepared.After) is { } sync ? [JobStore.OutboxRowFor(partition, sync, firmId)] : [];
                 try
                 {
-                    Task<Response<IReadOnlyList<Response>>> Write() => store.Table.SubmitTransactionAsync([prepared.Row, .. outbox.Select(JobStore.Insert)], cancellationToken);
+                    Task<Response<IReadOnlyList<Response>>> Write() =>
+                        store.Table.SubmitTransactionAsync([prepared.Row, .. outbox.Select(JobStore.Insert)], cancellationToken);
                     await (outbox.Count > 0 ? store.Marks.UnderMarkAsync(partition, Write, cancellationToken) : Write());
                     await dispatcher.DispatchCommittedAsync(outbox, cancellationToken);
                     break;
@@ -143,7 +146,8 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
                 await PrepareAsync();
                 if (changed is not { } prepared) return null;
                 var transition = ItemTransition(c, Pending(prepared.Before), Pending(prepared.After), prepared.Before.StageEntrySeq, itemId, by);
-                return JobWrite.Of(SyncOf(prepared.After) is { } sync ? transition with { Effects = [.. transition.Effects, sync] } : transition, prepared.Row);
+                return JobWrite.Of(
+                    SyncOf(prepared.After) is { } sync ? transition with { Effects = [.. transition.Effects, sync] } : transition, prepared.Row);
             }, cancellationToken);
             if (result is null) return null;
         }
@@ -202,10 +206,12 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     /// its own in the outbox: a change that slipped in between that read and the commit found no link
     /// row to update, and is caught up by it.
     /// </remarks>
-    public async Task<(Versioned<Job> Job, JobWrite? Write)?> LinkItemAsync(FirmId firmId, JobId jobId, LinkedItem item, CancellationToken cancellationToken)
+    public async Task<(Versioned<Job> Job, JobWrite? Write)?> LinkItemAsync(
+        FirmId firmId, JobId jobId, LinkedItem item, CancellationToken cancellationToken)
     {
         if (!item.LinkedJobIds.Contains(jobId))
-            await ChangeItemAsync<LinkedItem>(firmId, item.Id, i => i with { LinkedJobIds = [.. i.LinkedJobIds, jobId] }, Actor.System, cancellationToken);
+            await ChangeItemAsync<LinkedItem>(firmId, item.Id, i => i with { LinkedJobIds = [.. i.LinkedJobIds, jobId] }, Actor.System,
+                cancellationToken);
         return await TransitionAsync(firmId, jobId, null, async c =>
         {
             // Linking again within the same entry changes nothing; a link from an earlier entry joins this one.
@@ -215,7 +221,8 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
             if (await store.GetItemAsync(firmId, item.Id, cancellationToken) is not { } current) return null;
             var linked = JobMachine.ItemLinked(c.Job, c.Job.EntrySeq, !Pending(current.Value), Now);
             return JobWrite.Of(linked with { Effects = [.. linked.Effects, new SyncLinkedJobs(item.Id, Actor.System)] },
-                new TableTransactionAction(TableTransactionActionType.UpsertReplace, JobStore.LinkEntity(firmId, jobId, current.Value, c.Job.EntrySeq)));
+                new TableTransactionAction(TableTransactionActionType.UpsertReplace,
+                    JobStore.LinkEntity(firmId, jobId, current.Value, c.Job.EntrySeq)));
         }, cancellationToken);
     }
 

@@ -11,7 +11,8 @@ namespace ClientHub.Functions.Timers;
 /// Rows and marks are judged by the storage server's <c>Timestamp</c>, so ages are measured on the
 /// real clock, not on the (possibly advanced) test clock.
 /// </summary>
-internal sealed class OutboxSweeperTrigger(JobStore store, OutboxDispatcher dispatcher, IOptions<EngineOptions> options, ILogger<OutboxSweeperTrigger> logger) : ITimerTrigger
+internal sealed class OutboxSweeperTrigger(
+    JobStore store, OutboxDispatcher dispatcher, IOptions<EngineOptions> options, ILogger<OutboxSweeperTrigger> logger) : ITimerTrigger
 {
     public const string Name = "outbox-sweeper";
 

@@ -24,7 +24,8 @@ internal sealed class AccessKeyAuthenticationHandler(
         var header = Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.NoResult();
         var token = header["Bearer ".Length..].Trim();
-        if (!token.StartsWith(AccessKeys.StaffPrefix, StringComparison.Ordinal) && !token.StartsWith(AccessKeys.PortalPrefix, StringComparison.Ordinal))
+        if (!token.StartsWith(AccessKeys.StaffPrefix, StringComparison.Ordinal)
+            && !token.StartsWith(AccessKeys.PortalPrefix, StringComparison.Ordinal))
             return AuthenticateResult.Fail("Unknown credential.");
 
         var grant = await keys.ValidateAsync(token, Context.RequestAborted);

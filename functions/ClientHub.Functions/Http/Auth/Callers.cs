@@ -25,7 +25,8 @@ public sealed record PortalCaller(FirmId FirmId, string AccountId, string Contac
 
     public static PortalCaller? From(ClaimsPrincipal user) =>
         user.FindFirstValue(ClaimNames.Kind) == ClaimNames.PortalKind
-            ? new PortalCaller(new FirmId(user.FindFirstValue(ClaimNames.Firm)!), user.FindFirstValue(ClaimNames.Account)!, user.FindFirstValue(ClaimNames.Contact)!)
+            ? new PortalCaller(new FirmId(user.FindFirstValue(ClaimNames.Firm)!), user.FindFirstValue(ClaimNames.Account)!,
+                user.FindFirstValue(ClaimNames.Contact)!)
             : null;
 }
 

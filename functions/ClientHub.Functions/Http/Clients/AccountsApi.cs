@@ -55,7 +55,10 @@ public static class AccountsApi
         }, caller, documents, http, cancellationToken);
     }
 
-    /// <summary>Clear, then remove, then add (<see cref="Account.ApplyTagUpdate"/>); names to add must be tags of the firm, names to remove need not.</summary>
+    /// <summary>
+    /// Clear, then remove, then add (<see cref="Account.ApplyTagUpdate"/>); names to add must be tags of the firm, names to
+    /// remove need not.
+    /// </summary>
     private static async Task<Results<Ok<Account>, NotFound, ValidationProblem>> UpdateAccountTagsAsync(string id, UpdateAccountTagsRequest request,
         StaffCaller caller, FirmDocuments documents, HttpRequest http, CancellationToken cancellationToken)
     {
@@ -86,7 +89,8 @@ public static class AccountsApi
             if (stored is null) return TypedResults.NotFound();
             try
             {
-                return await ReplaceAsync(documents, caller.FirmId, change(stored.Value), ifMatch == ETag.All ? stored.ETag : ifMatch, http.HttpContext.Response, cancellationToken);
+                return await ReplaceAsync(documents, caller.FirmId, change(stored.Value), ifMatch == ETag.All ? stored.ETag : ifMatch,
+                    http.HttpContext.Response, cancellationToken);
             }
             catch (RequestFailedException e) when (e.Status == 412 && ifMatch == ETag.All && attempt < MaxAttempts)
             {
@@ -96,7 +100,8 @@ public static class AccountsApi
     }
 
     /// <summary>Deleting an account deletes its contacts (and so their portal access).</summary>
-    private static async Task<Results<NoContent, NotFound>> DeleteAccountAsync(string id, StaffCaller caller, FirmDocuments documents, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, NotFound>> DeleteAccountAsync(
+        string id, StaffCaller caller, FirmDocuments documents, CancellationToken cancellationToken)
     {
         // FirmDocuments.DeleteAsync answers true for a missing row too (the SDK does not throw on a 404 delete), so look first.
         if (await documents.GetAsync<Account>(caller.FirmId, DocumentKinds.Account, id, cancellationToken) is null) return TypedResults.NotFound();

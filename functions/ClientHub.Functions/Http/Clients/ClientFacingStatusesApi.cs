@@ -51,7 +51,8 @@ public static class ClientFacingStatusesApi
         };
         try
         {
-            http.HttpContext.Response.SetETag(await documents.ReplaceAsync(caller.FirmId, DocumentKinds.Status, id, updated, http.IfMatch(), cancellationToken));
+            http.HttpContext.Response.SetETag(
+                await documents.ReplaceAsync(caller.FirmId, DocumentKinds.Status, id, updated, http.IfMatch(), cancellationToken));
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -60,11 +61,14 @@ public static class ClientFacingStatusesApi
         return TypedResults.Ok(updated);
     }
 
-    private static async Task<Results<NoContent, NotFound>> DeleteStatusAsync(string id, StaffCaller caller, FirmDocuments documents, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, NotFound>> DeleteStatusAsync(
+        string id, StaffCaller caller, FirmDocuments documents, CancellationToken cancellationToken)
     {
         // FirmDocuments.DeleteAsync answers true for a missing row too (the SDK does not throw on a 404 delete), so look first.
-        if (await documents.GetAsync<ClientFacingStatus>(caller.FirmId, DocumentKinds.Status, id, cancellationToken) is null) return TypedResults.NotFound();
-        await documents.EnsureUnusedAsync(caller.FirmId, "status", r => r with { StatusIds = r.StatusIds.Where(s => s != id).ToHashSet() }, cancellationToken);
+        if (await documents.GetAsync<ClientFacingStatus>(caller.FirmId, DocumentKinds.Status, id, cancellationToken) is null)
+            return TypedResults.NotFound();
+        await documents.EnsureUnusedAsync(caller.FirmId, "status", r => r with { StatusIds = r.StatusIds.Where(s => s != id).ToHashSet() },
+            cancellationToken);
         await documents.DeleteAsync(caller.FirmId, DocumentKinds.Status, id, cancellationToken);
         return TypedResults.NoContent();
     }

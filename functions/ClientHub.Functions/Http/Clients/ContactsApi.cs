@@ -34,23 +34,30 @@ public static class ContactsApi
         return api;
     }
 
-    private static async Task<Results<Ok<ListResponse<Contact>>, NotFound>> ListContactsAsync(string accountId, StaffCaller caller, FirmDocuments documents,
-        int? pageSize, string? continuationToken, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ListResponse<Contact>>, NotFound>> ListContactsAsync(string accountId, StaffCaller caller,
+        FirmDocuments documents, int? pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
-        if (await documents.GetAsync<Account>(caller.FirmId, DocumentKinds.Account, accountId, cancellationToken) is null) return TypedResults.NotFound();
-        var page = await documents.ListContactsAsync(caller.FirmId, accountId, HttpConventions.PageSize(pageSize), continuationToken, cancellationToken);
+        if (await documents.GetAsync<Account>(caller.FirmId, DocumentKinds.Account, accountId, cancellationToken) is null)
+            return TypedResults.NotFound();
+        var page = await documents.ListContactsAsync(caller.FirmId, accountId, HttpConventions.PageSize(pageSize), continuationToken,
+            cancellationToken);
         return TypedResults.Ok(page.ToList(c => c));
     }
 
-    /// <remarks><c>notify</c> defaults to true and <c>portalAccess</c> to false: a new contact gets emails but no sign-in until a person grants it.</remarks>
-    private static async Task<Results<Created<Contact>, NotFound, ValidationProblem>> CreateContactAsync(string accountId, CreateContactRequest request,
-        StaffCaller caller, FirmDocuments documents, HttpResponse response, CancellationToken cancellationToken)
+    /// <remarks>
+    /// <c>notify</c> defaults to true and <c>portalAccess</c> to false: a new contact gets emails but no sign-in until a
+    /// person grants it.
+    /// </remarks>
+    private static async Task<Results<Created<Contact>, NotFound, ValidationProblem>> CreateContactAsync(string accountId,
+        CreateContactRequest request, StaffCaller caller, FirmDocuments documents, HttpResponse response, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors().Required("name", request.Name).Email("email", request.Email?.Trim());
         if (errors.Any) return errors.ToResult();
-        if (await documents.GetAsync<Account>(caller.FirmId, DocumentKinds.Account, accountId, cancellationToken) is null) return TypedResults.NotFound();
+        if (await documents.GetAsync<Account>(caller.FirmId, DocumentKinds.Account, accountId, cancellationToken) is null)
+            return TypedResults.NotFound();
 
-        var contact = new Contact(Ids.New(), accountId, request.Name!.Trim(), request.Email!.Trim(), request.Notify ?? true, request.PortalAccess ?? false);
+        var contact = new Contact(Ids.New(), accountId, request.Name!.Trim(), request.Email!.Trim(), request.Notify ?? true,
+            request.PortalAccess ?? false);
         response.SetETag(await documents.InsertContactAsync(caller.FirmId, contact, cancellationToken));
         return TypedResults.Created($"/api/contacts/{contact.Id}", contact);
     }
@@ -92,7 +99,8 @@ public static class ContactsApi
         return TypedResults.Ok(updated);
     }
 
-    private static async Task<Results<NoContent, NotFound>> DeleteContactAsync(string id, StaffCaller caller, FirmDocuments documents, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, NotFound>> DeleteContactAsync(
+        string id, StaffCaller caller, FirmDocuments documents, CancellationToken cancellationToken)
     {
         var stored = await documents.GetContactAsync(caller.FirmId, id, cancellationToken);
         if (stored is null) return TypedResults.NotFound();
@@ -114,7 +122,8 @@ public static class ContactsApi
         var contact = await documents.GetContactAsync(caller.FirmId, id, cancellationToken);
         if (contact is null) return TypedResults.NotFound();
         if (!contact.Value.PortalAccess) throw new ConflictException("The contact has no portal access; grant portalAccess first.");
-        var (token, expiresAt, etag) = await keys.CreatePortalTokenAsync(caller.FirmId, contact.Value.AccountId, contact.Value.Id, PortalTokenLifetime, cancellationToken);
+        var (token, expiresAt, etag) = await keys.CreatePortalTokenAsync(caller.FirmId, contact.Value.AccountId, contact.Value.Id,
+            PortalTokenLifetime, cancellationToken);
         response.SetETag(etag);
         return TypedResults.Created($"/api/contacts/{contact.Value.Id}", new PortalTokenResponse(token, expiresAt));
     }

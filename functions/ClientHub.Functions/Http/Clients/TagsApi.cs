@@ -37,7 +37,8 @@ public static class TagsApi
         {
             result = await documents.Table.SubmitTransactionAsync(
             [
-                new(TableTransactionActionType.Add, FirmDocuments.ToEntity(caller.FirmId.Value, FirmDocuments.RowKey(DocumentKinds.Tag, tag.Id), tag)),
+                new(TableTransactionActionType.Add,
+                    FirmDocuments.ToEntity(caller.FirmId.Value, FirmDocuments.RowKey(DocumentKinds.Tag, tag.Id), tag)),
                 new(TableTransactionActionType.Add, TagNames.IndexRow(caller.FirmId, tag.Name, tag.Id)),
             ], cancellationToken);
         }
@@ -50,12 +51,14 @@ public static class TagsApi
     }
 
     /// <summary>Accounts keep the name of a deleted tag; a tag created again with that name matches them again.</summary>
-    private static async Task<Results<NoContent, NotFound>> DeleteTagAsync(string id, StaffCaller caller, FirmDocuments documents, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, NotFound>> DeleteTagAsync(
+        string id, StaffCaller caller, FirmDocuments documents, CancellationToken cancellationToken)
     {
         var tag = await documents.GetAsync<Tag>(caller.FirmId, DocumentKinds.Tag, id, cancellationToken);
         if (tag is null) return TypedResults.NotFound();
         var name = tag.Value.Name;
-        await documents.EnsureUnusedAsync(caller.FirmId, "tag", r => r with { TagNames = r.TagNames.Where(t => !t.Equals(name, StringComparison.OrdinalIgnoreCase)).ToHashSet() },
+        await documents.EnsureUnusedAsync(caller.FirmId, "tag",
+            r => r with { TagNames = r.TagNames.Where(t => !t.Equals(name, StringComparison.OrdinalIgnoreCase)).ToHashSet() },
             cancellationToken);
         var accounts = (await documents.ListAllAsync<Account>(caller.FirmId, DocumentKinds.Account, cancellationToken))
             .Count(a => a.Tags.Contains(name, StringComparer.OrdinalIgnoreCase));
@@ -64,7 +67,8 @@ public static class TagsApi
         {
             await documents.Table.SubmitTransactionAsync(
             [
-                new(TableTransactionActionType.Delete, new TableEntity(caller.FirmId.Value, FirmDocuments.RowKey(DocumentKinds.Tag, tag.Value.Id)), ETag.All),
+                new(TableTransactionActionType.Delete,
+                    new TableEntity(caller.FirmId.Value, FirmDocuments.RowKey(DocumentKinds.Tag, tag.Value.Id)), ETag.All),
                 new(TableTransactionActionType.Delete, new TableEntity(caller.FirmId.Value, TagNames.RowKey(tag.Value.Name)), ETag.All),
             ], cancellationToken);
         }
@@ -82,9 +86,13 @@ public static class TagsApi
 /// </summary>
 public static class TagNames
 {
-    /// <remarks>Folded with <see cref="string.ToUpperInvariant"/>, as <see cref="StringComparer.OrdinalIgnoreCase"/> (used wherever tags are compared) folds.</remarks>
+    /// <remarks>
+    /// Folded with <see cref="string.ToUpperInvariant"/>, as <see cref="StringComparer.OrdinalIgnoreCase"/> (used wherever
+    /// tags are compared) folds.
+    /// </remarks>
     public static string RowKey(string name) =>
-        FirmDocuments.RowKey(DocumentKinds.TagName, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name.Trim().ToUpperInvariant()))));
+        FirmDocuments.RowKey(DocumentKinds.TagName,
+            Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name.Trim().ToUpperInvariant()))));
 
     public static TableEntity IndexRow(FirmId firmId, string name, string tagId) => new(firmId.Value, RowKey(name)) { ["TagId"] = tagId };
 }

@@ -16,7 +16,8 @@ public static class EmailsApi
     private static async Task<Ok<ListResponse<EmailLogEntry>>> ListAsync(StaffCaller caller, EmailLog log, string? jobId, string? accountId,
         int? pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
-        var page = await log.ListAsync(caller.FirmId, jobId is null ? null : new JobId(jobId), accountId, HttpConventions.PageSize(pageSize), continuationToken, cancellationToken);
+        var page = await log.ListAsync(caller.FirmId, jobId is null ? null : new JobId(jobId), accountId, HttpConventions.PageSize(pageSize),
+            continuationToken, cancellationToken);
         return TypedResults.Ok(new ListResponse<EmailLogEntry>(page.Items, page.ContinuationToken));
     }
 }

@@ -58,10 +58,14 @@ public static class FirmsApi
     }
 }
 
-/// <summary>Staff emails are unique within a firm: an index row keyed by the normalized address, written in the same batch as the staff row.</summary>
+/// <summary>
+/// Staff emails are unique within a firm: an index row keyed by the normalized address, written in the same batch as the
+/// staff row.
+/// </summary>
 public static class StaffEmails
 {
-    public static string RowKey(string email) => FirmDocuments.RowKey(DocumentKinds.StaffEmail, Uri.EscapeDataString(email.Trim().ToLowerInvariant()));
+    public static string RowKey(string email) =>
+        FirmDocuments.RowKey(DocumentKinds.StaffEmail, Uri.EscapeDataString(email.Trim().ToLowerInvariant()));
 
     public static TableEntity IndexRow(FirmId firmId, string email, string staffId) => new(firmId.Value, RowKey(email)) { ["StaffId"] = staffId };
 }

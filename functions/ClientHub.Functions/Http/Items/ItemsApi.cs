@@ -10,17 +10,19 @@ using TaskStatus = ClientHub.Core.Items.TaskStatus;
 
 namespace ClientHub.Functions.Http.Items;
 
-public sealed record CreateTaskRequest(string Title, string? Description, string? AssigneeId, DateOnly? DueDate, TaskStatus? Status, string? JobId, string? AccountId);
+public sealed record CreateTaskRequest(
+    string Title, string? Description, string? AssigneeId, DateOnly? DueDate, TaskStatus? Status, string? JobId, string? AccountId);
 public sealed record PatchTaskRequest(string? Title, string? Description, string? AssigneeId, DateOnly? DueDate, TaskStatus? Status, string? JobId);
 public sealed record CreateRequestItem(string Title, string? Description);
-public sealed record CreateRequestRequest(string Title, string? Description, IReadOnlyList<CreateRequestItem>? Items, string? JobId, string? AccountId);
+public sealed record CreateRequestRequest(
+    string Title, string? Description, IReadOnlyList<CreateRequestItem>? Items, string? JobId, string? AccountId);
 public sealed record PatchRequestRequest(string? Title, string? Description, RequestStatus? Status);
 public sealed record PaymentRequest(decimal Amount);
 public sealed record ReplyRequest(string Text);
 
 /// <summary>
-/// Linked items on the firm side, answered with their <c>type</c> as in a job's item list. Every change goes through <see cref="JobEngine.ChangeItemAsync"/>,
-/// so completing an item (task done, request completed, invoice paid) re-evaluates automove of its
+/// Linked items on the firm side, answered with their <c>type</c> as in a job's item list. Every change goes through
+/// <see cref="JobEngine.ChangeItemAsync"/>, so completing an item (task done, request completed, invoice paid) re-evaluates automove of its
 /// job's current entry. The client portal completes items through the same path.
 /// </summary>
 public static class ItemsApi
@@ -31,27 +33,34 @@ public static class ItemsApi
         var tasks = group.MapGroup("/tasks").WithTags("Tasks");
         tasks.MapGet("/", ListTasksAsync);
         tasks.MapPost("/", CreateTaskAsync);
-        tasks.MapGet("/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) => GetAsync<TaskItem>(id, caller, store, r, ct));
+        tasks.MapGet("/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) =>
+            GetAsync<TaskItem>(id, caller, store, r, ct));
         tasks.MapPatch("/{id}", PatchTaskAsync);
 
         var requests = group.MapGroup("/requests").WithTags("Requests");
         requests.MapGet("/", (StaffCaller caller, JobStore store, string? jobId, int? pageSize, string? continuationToken, CancellationToken ct) =>
             ListAsync(caller, store, new ItemQuery(ItemTypes.Request, JobIdOf(jobId)), pageSize, continuationToken, ct));
         requests.MapPost("/", CreateRequestAsync);
-        requests.MapGet("/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) => GetAsync<RequestItem>(id, caller, store, r, ct));
+        requests.MapGet("/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) =>
+            GetAsync<RequestItem>(id, caller, store, r, ct));
         requests.MapPatch("/{id}", PatchRequestAsync);
 
-        group.MapGet("/organizers/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) => GetAsync<OrganizerItem>(id, caller, store, r, ct)).WithTags("Organizers");
-        group.MapGet("/proposals/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) => GetAsync<ProposalItem>(id, caller, store, r, ct)).WithTags("Proposals");
-        group.MapGet("/invoices/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) => GetAsync<InvoiceItem>(id, caller, store, r, ct)).WithTags("Invoices");
+        group.MapGet("/organizers/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) =>
+            GetAsync<OrganizerItem>(id, caller, store, r, ct)).WithTags("Organizers");
+        group.MapGet("/proposals/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) =>
+            GetAsync<ProposalItem>(id, caller, store, r, ct)).WithTags("Proposals");
+        group.MapGet("/invoices/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) =>
+            GetAsync<InvoiceItem>(id, caller, store, r, ct)).WithTags("Invoices");
         group.MapPost("/invoices/{id}/payments", PayInvoiceAsync).WithTags("Invoices");
-        group.MapGet("/messages", (StaffCaller caller, JobStore store, string? jobId, int? pageSize, string? continuationToken, CancellationToken ct) =>
+        group.MapGet("/messages", (StaffCaller caller, JobStore store, string? jobId, int? pageSize, string? continuationToken,
+                CancellationToken ct) =>
             ListAsync(caller, store, new ItemQuery(ItemTypes.Message, JobIdOf(jobId)), pageSize, continuationToken, ct)).WithTags("Messages");
         group.MapPost("/messages/{id}/replies", ReplyAsync).WithTags("Messages");
         return api;
     }
 
-    private static async Task<Results<Ok<LinkedItem>, NotFound>> GetAsync<T>(string id, StaffCaller caller, JobStore store, HttpResponse response, CancellationToken cancellationToken) where T : LinkedItem
+    private static async Task<Results<Ok<LinkedItem>, NotFound>> GetAsync<T>(string id, StaffCaller caller, JobStore store, HttpResponse response,
+        CancellationToken cancellationToken) where T : LinkedItem
     {
         var item = await store.GetItemAsync(caller.FirmId, id, cancellationToken);
         if (item?.Value is not T typed) return TypedResults.NotFound();
@@ -60,8 +69,8 @@ public static class ItemsApi
     }
 
     /// <summary>The item as it is after a change, with its ETag.</summary>
-    private static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> ChangedAsync<T>(LinkedItem? changed, StaffCaller caller, JobStore store, HttpResponse response,
-        CancellationToken cancellationToken) where T : LinkedItem
+    private static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> ChangedAsync<T>(LinkedItem? changed, StaffCaller caller,
+        JobStore store, HttpResponse response, CancellationToken cancellationToken) where T : LinkedItem
     {
         if (changed is null) return TypedResults.NotFound();
         var current = await store.GetItemAsync(caller.FirmId, changed.Id, cancellationToken);
@@ -83,11 +92,16 @@ public static class ItemsApi
     {
         var query = new ItemQuery(ItemTypes.Task, JobIdOf(jobId), assigneeId, status?.ToString(), dueBefore);
         var page = await store.ListItemsAsync(caller.FirmId, query, HttpConventions.PageSize(pageSize), continuationToken, cancellationToken);
-        var items = page.Items.OfType<TaskItem>().Where(t => q is null || t.Title.Contains(q, StringComparison.OrdinalIgnoreCase)).ToList<LinkedItem>();
+        var items = page.Items.OfType<TaskItem>()
+            .Where(t => q is null || t.Title.Contains(q, StringComparison.OrdinalIgnoreCase))
+            .ToList<LinkedItem>();
         return TypedResults.Ok(new ListResponse<LinkedItem>(items, page.ContinuationToken));
     }
 
-    /// <summary>A job id from the query string. It only ever completes the caller's own partition key (the filter is escaped), so a malformed one simply matches nothing.</summary>
+    /// <summary>
+    /// A job id from the query string. It only ever completes the caller's own partition key (the filter is escaped), so a
+    /// malformed one simply matches nothing.
+    /// </summary>
     private static JobId? JobIdOf(string? jobId) => jobId is null ? null : new JobId(jobId);
 
     /// <summary>A task of a job joins the job's current entry (and counts for its automove); one without a job belongs to the firm.</summary>
@@ -95,16 +109,19 @@ public static class ItemsApi
         JobEngine engine, JobStore store, FirmDocuments documents, HttpRequest http, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors().Required("title", request.Title).MaxLength("description", request.Description, Limits.Description);
-        if (request.AssigneeId is not null && await documents.GetAsync<Core.Firms.StaffMember>(caller.FirmId, DocumentKinds.Staff, request.AssigneeId, cancellationToken) is null)
+        if (request.AssigneeId is not null
+            && await documents.GetAsync<Core.Firms.StaffMember>(caller.FirmId, DocumentKinds.Staff, request.AssigneeId, cancellationToken) is null)
             errors.Add("assigneeId", "No such staff member.");
         JobId? jobId = request.JobId is null ? null : new JobId(request.JobId);
-        var accountId = await OwnerAccountAsync(jobId, request.AccountId, accountRequired: false, caller, store, documents, errors, cancellationToken);
+        var accountId = await OwnerAccountAsync(jobId, request.AccountId, accountRequired: false, caller, store, documents, errors,
+            cancellationToken);
         if (errors.Any) return errors.ToResult();
 
         var created = await engine.CreateItemAsync(caller.FirmId, new TaskItem
         {
             Id = ItemIds.New(jobId), AccountId = accountId, JobId = jobId, Title = request.Title.Trim(), Description = request.Description,
-            AssigneeId = request.AssigneeId, DueDate = request.DueDate, Status = request.Status ?? TaskStatus.Todo, CreatedAt = engine.Now, UpdatedAt = engine.Now,
+            AssigneeId = request.AssigneeId, DueDate = request.DueDate, Status = request.Status ?? TaskStatus.Todo,
+            CreatedAt = engine.Now, UpdatedAt = engine.Now,
         }, cancellationToken);
         return await CreatedAsync("tasks", created, caller, store, http.HttpContext.Response, cancellationToken);
     }
@@ -150,16 +167,17 @@ public static class ItemsApi
     }
 
     /// <summary>201 with the item as stored and its ETag.</summary>
-    private static async Task<Created<LinkedItem>> CreatedAsync(string route, LinkedItem created, StaffCaller caller, JobStore store, HttpResponse response,
-        CancellationToken cancellationToken)
+    private static async Task<Created<LinkedItem>> CreatedAsync(string route, LinkedItem created, StaffCaller caller, JobStore store,
+        HttpResponse response, CancellationToken cancellationToken)
     {
         var stored = await store.GetItemAsync(caller.FirmId, created.Id, cancellationToken);
         if (stored is not null) response.SetETag(stored.ETag);
         return TypedResults.Created($"/api/{route}/{created.Id}", stored?.Value ?? created);
     }
 
-    private static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> PatchTaskAsync(string id, PatchTaskRequest request, StaffCaller caller,
-        JobEngine engine, JobStore store, FirmDocuments documents, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> PatchTaskAsync(
+        string id, PatchTaskRequest request, StaffCaller caller, JobEngine engine, JobStore store, FirmDocuments documents, HttpRequest http,
+        HttpResponse response, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors().MaxLength("description", request.Description, Limits.Description);
         if (request.Title is not null) errors.Required("title", request.Title);
@@ -180,12 +198,14 @@ public static class ItemsApi
             Status = request.Status ?? i.Status,
         }, Actor.Staff(caller.StaffId), cancellationToken, http.IfMatch());
         // A task stays in the partition it was created in: giving it a job links it there by hand, as POST /api/jobs/{id}/items does.
-        if (changed is not null && linkTo is { } target && changed.JobId != target) await engine.LinkItemAsync(caller.FirmId, target, changed, cancellationToken);
+        if (changed is not null && linkTo is { } target && changed.JobId != target)
+            await engine.LinkItemAsync(caller.FirmId, target, changed, cancellationToken);
         return await ChangedAsync<TaskItem>(changed, caller, store, response, cancellationToken);
     }
 
-    private static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> PatchRequestAsync(string id, PatchRequestRequest request, StaffCaller caller,
-        JobEngine engine, JobStore store, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> PatchRequestAsync(
+        string id, PatchRequestRequest request, StaffCaller caller, JobEngine engine, JobStore store, HttpRequest http, HttpResponse response,
+        CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors().MaxLength("description", request.Description, Limits.Description);
         if (request.Title is not null) errors.Required("title", request.Title);
@@ -199,8 +219,9 @@ public static class ItemsApi
         return await ChangedAsync<RequestItem>(changed, caller, store, response, cancellationToken);
     }
 
-    private static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> PayInvoiceAsync(string id, PaymentRequest request, StaffCaller caller,
-        JobEngine engine, JobStore store, HttpResponse response, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> PayInvoiceAsync(
+        string id, PaymentRequest request, StaffCaller caller, JobEngine engine, JobStore store, HttpResponse response,
+        CancellationToken cancellationToken)
     {
         if (request.Amount is <= 0 or > InvoiceItem.MaxAmount)
             return new ValidationErrors().Add("amount", $"A positive amount of at most {InvoiceItem.MaxAmount:0} is required.").ToResult();

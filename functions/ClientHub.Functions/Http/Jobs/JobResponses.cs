@@ -38,9 +38,9 @@ public sealed record JobNames(IReadOnlyDictionary<string, Pipeline> Pipelines, I
             clientFacing = new ClientFacingStatusView(setting.StatusId, status?.Name, setting.Description ?? status?.Description, setting.Visible);
         }
         var state = job.Automation switch { AutomationState.Running => "running", AutomationState.Failed => "failed", _ => "idle" };
-        return new JobResponse(job.Id.Value, job.Name, job.AccountId, job.AccountName, job.PipelineId, job.StageId, stage?.Name, job.EntrySeq, job.Status,
-            job.AssigneeIds, job.Priority, job.StartDate, job.DueDate, clientFacing, job.PendingItems, new AutomationView(state, job.AutomationError),
-            job.CreatedAt, job.UpdatedAt);
+        return new JobResponse(job.Id.Value, job.Name, job.AccountId, job.AccountName, job.PipelineId, job.StageId, stage?.Name, job.EntrySeq,
+            job.Status, job.AssigneeIds, job.Priority, job.StartDate, job.DueDate, clientFacing, job.PendingItems,
+            new AutomationView(state, job.AutomationError), job.CreatedAt, job.UpdatedAt);
     }
 
     public static ItemView View(ItemLink link) => new(link.Type, link.ItemId, link.EntrySeq, link.Status, link.Complete, link.Manual);

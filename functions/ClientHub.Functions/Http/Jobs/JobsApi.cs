@@ -24,7 +24,8 @@ public sealed record MoveJobRequest(string StageId, bool? ClientFacingStatusVisi
 
 public sealed record LinkItemRequest(string Type, string Id);
 
-public sealed record BoardCard(string Id, string Name, string AccountName, int PendingItems, ClientFacingStatusView? ClientFacingStatus, DateOnly? DueDate, IReadOnlyList<string> AssigneeIds);
+public sealed record BoardCard(string Id, string Name, string AccountName, int PendingItems, ClientFacingStatusView? ClientFacingStatus,
+    DateOnly? DueDate, IReadOnlyList<string> AssigneeIds);
 public sealed record BoardStage(string Id, string Name, IReadOnlyList<BoardCard> Jobs);
 public sealed record BoardResponse(IReadOnlyList<BoardStage> Stages);
 
@@ -40,12 +41,18 @@ public static class JobsApi
         jobs.MapGet("/{id}", GetAsync);
         jobs.MapPatch("/{id}", PatchAsync);
         jobs.MapPost("/{id}/move", MoveAsync);
-        jobs.MapPost("/{id}/complete", (string id, StaffCaller caller, JobEngine engine, FirmDocuments documents, HttpResponse response, CancellationToken ct) =>
-            SimpleTransitionAsync(id, caller, engine, documents, response, c => JobMachine.Complete(c.Job, Actor.Staff(caller.StaffId), engine.Now), ct)).TakesNoBody();
-        jobs.MapPost("/{id}/archive", (string id, StaffCaller caller, JobEngine engine, FirmDocuments documents, HttpResponse response, CancellationToken ct) =>
-            SimpleTransitionAsync(id, caller, engine, documents, response, c => JobMachine.Archive(c.Job, Actor.Staff(caller.StaffId), engine.Now), ct)).TakesNoBody();
-        jobs.MapPost("/{id}/retry", (string id, StaffCaller caller, JobEngine engine, FirmDocuments documents, HttpResponse response, CancellationToken ct) =>
-            SimpleTransitionAsync(id, caller, engine, documents, response, c => JobMachine.Retry(c.Job, c.Pipeline, Actor.Staff(caller.StaffId), c.Account, engine.Now), ct)).TakesNoBody();
+        jobs.MapPost("/{id}/complete", (string id, StaffCaller caller, JobEngine engine, FirmDocuments documents, HttpResponse response,
+                CancellationToken ct) =>
+            SimpleTransitionAsync(id, caller, engine, documents, response,
+                c => JobMachine.Complete(c.Job, Actor.Staff(caller.StaffId), engine.Now), ct)).TakesNoBody();
+        jobs.MapPost("/{id}/archive", (string id, StaffCaller caller, JobEngine engine, FirmDocuments documents, HttpResponse response,
+                CancellationToken ct) =>
+            SimpleTransitionAsync(id, caller, engine, documents, response,
+                c => JobMachine.Archive(c.Job, Actor.Staff(caller.StaffId), engine.Now), ct)).TakesNoBody();
+        jobs.MapPost("/{id}/retry", (string id, StaffCaller caller, JobEngine engine, FirmDocuments documents, HttpResponse response,
+                CancellationToken ct) =>
+            SimpleTransitionAsync(id, caller, engine, documents, response,
+                c => JobMachine.Retry(c.Job, c.Pipeline, Actor.Staff(caller.StaffId), c.Account, engine.Now), ct)).TakesNoBody();
         jobs.MapGet("/{id}/history", HistoryAsync);
         jobs.MapGet("/{id}/items", ItemsAsync);
         jobs.MapPost("/{id}/items", LinkItemAsync);
@@ -54,7 +61,8 @@ public static class JobsApi
     }
 
     private static async Task<Results<Created<JobResponse>, ValidationProblem, NotFound>> CreateAsync(
-        CreateJobRequest request, StaffCaller caller, JobEngine engine, FirmDocuments documents, HttpResponse response, CancellationToken cancellationToken)
+        CreateJobRequest request, StaffCaller caller, JobEngine engine, FirmDocuments documents, HttpResponse response,
+        CancellationToken cancellationToken)
     {
         var bulk = new BulkCreateJobsRequest([request.AccountId], request.PipelineId, request.StageId, request.Name, request.TemplateId,
             request.AssigneeIds, request.Priority, request.StartDate, request.DueDate, request.ClientFacingStatusVisible);
@@ -77,16 +85,19 @@ public static class JobsApi
 
     private sealed record AddResult(IReadOnlyList<CommittedJob> Jobs, JobNames? Names, ValidationErrors? Errors);
 
-    private static async Task<AddResult> AddJobsAsync(BulkCreateJobsRequest request, StaffCaller caller, JobEngine engine, FirmDocuments documents, CancellationToken cancellationToken)
+    private static async Task<AddResult> AddJobsAsync(
+        BulkCreateJobsRequest request, StaffCaller caller, JobEngine engine, FirmDocuments documents, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors().MaxLength("name", request.Name, Limits.Name);
         var pipeline = await documents.GetAsync<Pipeline>(caller.FirmId, DocumentKinds.Pipeline, request.PipelineId ?? "", cancellationToken);
         if (pipeline is null) errors.Add("pipelineId", "No such pipeline.");
-        else if (request.StageId is not null && pipeline.Value.Find(request.StageId) is null) errors.Add("stageId", "The stage is not part of the pipeline.");
+        else if (request.StageId is not null && pipeline.Value.Find(request.StageId) is null)
+            errors.Add("stageId", "The stage is not part of the pipeline.");
         JobTemplate? template = null;
         if (request.TemplateId is not null)
         {
-            template = (await documents.GetAsync<Template>(caller.FirmId, DocumentKinds.Template, request.TemplateId, cancellationToken))?.Value as JobTemplate;
+            template = (await documents.GetAsync<Template>(caller.FirmId, DocumentKinds.Template, request.TemplateId, cancellationToken))?.Value
+                as JobTemplate;
             if (template is null) errors.Add("templateId", "No such job template.");
         }
         var accounts = new List<Account>();
@@ -106,7 +117,8 @@ public static class JobsApi
         var today = DateOnly.FromDateTime(now.UtcDateTime);
         // Bounded, so a bulk add of hundreds of accounts does not flood storage at once.
         var jobs = new CommittedJob[accounts.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, accounts.Count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
+        await Parallel.ForEachAsync(Enumerable.Range(0, accounts.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
             async (i, token) => jobs[i] = await engine.AddAsync(NewJob(accounts[i]), pipeline!.Value, accounts[i], request.StageId,
                 request.ClientFacingStatusVisible, Actor.Staff(caller.StaffId), token));
         return new AddResult(jobs, await JobNames.LoadAsync(documents, caller.FirmId, cancellationToken), null);
@@ -124,7 +136,9 @@ public static class JobsApi
             Priority = request.Priority ?? (Enum.TryParse<Priority>(template?.Priority, out var p) ? p : Priority.Medium),
             StartDate = request.StartDate ?? (template?.StartInDays is { } s ? today.AddDays(s) : null),
             DueDate = request.DueDate ?? (template?.DueInDays is { } d ? today.AddDays(d) : null),
-            ClientFacing = template?.ClientFacingStatusId is { } statusId ? new ClientFacingSetting(statusId, null, request.ClientFacingStatusVisible ?? true) : null,
+            ClientFacing = template?.ClientFacingStatusId is { } statusId
+                ? new ClientFacingSetting(statusId, null, request.ClientFacingStatusVisible ?? true)
+                : null,
         };
     }
 
@@ -158,15 +172,18 @@ public static class JobsApi
         var items = page.Items
             .Where(j => assigneeId is null || j.AssigneeIds.Contains(assigneeId))
             .Where(j => tagged is null || tagged.Contains(j.AccountId))
-            .Where(j => q is null || j.Name.Contains(q, StringComparison.OrdinalIgnoreCase) || j.AccountName.Contains(q, StringComparison.OrdinalIgnoreCase))
+            .Where(j => q is null
+                || j.Name.Contains(q, StringComparison.OrdinalIgnoreCase)
+                || j.AccountName.Contains(q, StringComparison.OrdinalIgnoreCase))
             .Where(j => dueBefore is null || j.DueDate < dueBefore)
             .Select(names.View).ToList();
         return TypedResults.Ok(new ListResponse<JobResponse>(items, page.ContinuationToken));
     }
 
     /// <remarks>Only assignees the patch adds must exist: what <c>GET</c> returned (a staff member since deleted, say) can be sent back.</remarks>
-    private static async Task<Results<Ok<JobResponse>, NotFound, ValidationProblem>> PatchAsync(string id, PatchJobRequest request, StaffCaller caller,
-        JobEngine engine, JobStore store, FirmDocuments documents, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<JobResponse>, NotFound, ValidationProblem>> PatchAsync(
+        string id, PatchJobRequest request, StaffCaller caller, JobEngine engine, JobStore store, FirmDocuments documents, HttpRequest http,
+        HttpResponse response, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         if (request.Name is not null) errors.Required("name", request.Name);
@@ -186,7 +203,8 @@ public static class JobsApi
             StartDate = request.StartDate ?? c.Job.StartDate,
             DueDate = request.DueDate ?? c.Job.DueDate,
             UpdatedAt = engine.Now,
-        }, [], [new HistoryEntry(engine.Now, HistoryKinds.Updated, c.Job.StageId, c.Job.StageId, Actor.Staff(caller.StaffId), null)])), cancellationToken);
+        }, [], [new HistoryEntry(engine.Now, HistoryKinds.Updated, c.Job.StageId, c.Job.StageId, Actor.Staff(caller.StaffId), null)])),
+            cancellationToken);
         if (result is not { } done) return TypedResults.NotFound();
         response.SetETag(done.Job.ETag);
         return TypedResults.Ok((await JobNames.LoadAsync(documents, caller.FirmId, cancellationToken)).View(done.Job.Value));
@@ -203,18 +221,20 @@ public static class JobsApi
             invalidStage = c.Pipeline.Find(request.StageId ?? "") is null;
             if (invalidStage) return null;
             leftEntry = c.Job.EntrySeq;
-            return JobWrite.Of(JobMachine.Move(c.Job, c.Pipeline, request.StageId!, request.ClientFacingStatusVisible, Actor.Staff(caller.StaffId), c.Account, engine.Now));
+            return JobWrite.Of(JobMachine.Move(c.Job, c.Pipeline, request.StageId!, request.ClientFacingStatusVisible, Actor.Staff(caller.StaffId),
+                c.Account, engine.Now));
         }, cancellationToken);
         if (result is not { } done) return TypedResults.NotFound();
         if (invalidStage) return new ValidationErrors().Add("stageId", "The stage is not part of the job's pipeline.").ToResult();
         var unfinished = (await store.ListLinksAsync(caller.FirmId, jobId, cancellationToken))
             .Where(l => l.EntrySeq == leftEntry && l.RequiresAction && !l.Complete).Select(JobNames.View).ToList();
         response.SetETag(done.Job.ETag);
-        return TypedResults.Ok(new MoveResponse((await JobNames.LoadAsync(documents, caller.FirmId, cancellationToken)).View(done.Job.Value), unfinished));
+        return TypedResults.Ok(new MoveResponse((await JobNames.LoadAsync(documents, caller.FirmId, cancellationToken)).View(done.Job.Value),
+            unfinished));
     }
 
-    private static async Task<Results<Ok<JobResponse>, NotFound>> SimpleTransitionAsync(string id, StaffCaller caller, JobEngine engine, FirmDocuments documents,
-        HttpResponse response, Func<JobContext, Transition> transition, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<JobResponse>, NotFound>> SimpleTransitionAsync(string id, StaffCaller caller, JobEngine engine,
+        FirmDocuments documents, HttpResponse response, Func<JobContext, Transition> transition, CancellationToken cancellationToken)
     {
         var result = await engine.TransitionAsync(caller.FirmId, new JobId(id), null, c => JobWrite.Of(transition(c)), cancellationToken);
         if (result is not { } done) return TypedResults.NotFound();
@@ -240,8 +260,8 @@ public static class JobsApi
         return TypedResults.Ok(page.ToList(JobNames.View));
     }
 
-    private static async Task<Results<Ok<JobResponse>, NotFound, ValidationProblem>> LinkItemAsync(string id, LinkItemRequest request, StaffCaller caller,
-        JobEngine engine, JobStore store, FirmDocuments documents, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<JobResponse>, NotFound, ValidationProblem>> LinkItemAsync(string id, LinkItemRequest request,
+        StaffCaller caller, JobEngine engine, JobStore store, FirmDocuments documents, CancellationToken cancellationToken)
     {
         var jobId = new JobId(id);
         if (await store.GetAsync(caller.FirmId, jobId, cancellationToken) is null) return TypedResults.NotFound();
@@ -253,7 +273,8 @@ public static class JobsApi
         return TypedResults.Ok((await JobNames.LoadAsync(documents, caller.FirmId, cancellationToken)).View(done.Job.Value));
     }
 
-    private static async Task<Results<Ok<BoardResponse>, NotFound>> BoardAsync(string id, StaffCaller caller, JobCards cards, FirmDocuments documents, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<BoardResponse>, NotFound>> BoardAsync(
+        string id, StaffCaller caller, JobCards cards, FirmDocuments documents, CancellationToken cancellationToken)
     {
         var pipeline = await documents.GetAsync<Pipeline>(caller.FirmId, DocumentKinds.Pipeline, id, cancellationToken);
         if (pipeline is null) return TypedResults.NotFound();

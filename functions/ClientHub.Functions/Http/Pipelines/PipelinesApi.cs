@@ -70,7 +70,9 @@ public static class PipelinesApi
             return TypedResults.NotFound();
         if ((await cards.BoardAsync(caller.FirmId, id, cancellationToken)).Count > 0)
             return TypedResults.Problem("The pipeline has active jobs; complete, archive or move them first.", statusCode: 409, title: "Conflict");
-        return await documents.DeleteAsync(caller.FirmId, DocumentKinds.Pipeline, id, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
+        return await documents.DeleteAsync(caller.FirmId, DocumentKinds.Pipeline, id, cancellationToken)
+            ? TypedResults.NoContent()
+            : TypedResults.NotFound();
     }
 
     private static async Task<IReadOnlyList<RuleViolation>> ValidateAsync(FirmDocuments documents, FirmId firmId, Pipeline pipeline,

@@ -107,14 +107,16 @@ public static class StaffApi
             if (caller.Role != StaffRole.Owner) return Forbidden("Only an Owner can remove an Owner.");
             await EnsureAnotherOwnerAsync(documents, caller.FirmId, member.Id, "delete", cancellationToken);
         }
-        await documents.EnsureUnusedAsync(caller.FirmId, "staff member", r => r with { StaffIds = r.StaffIds.Where(s => s != id).ToHashSet() }, cancellationToken);
+        await documents.EnsureUnusedAsync(caller.FirmId, "staff member", r => r with { StaffIds = r.StaffIds.Where(s => s != id).ToHashSet() },
+            cancellationToken);
         // The member's keys stay in the key table but stop working at once: the auth handler
         // rejects a key whose staff row is gone.
         try
         {
             await documents.Table.SubmitTransactionAsync(
             [
-                new(TableTransactionActionType.Delete, new TableEntity(caller.FirmId.Value, FirmDocuments.RowKey(DocumentKinds.Staff, member.Id)), stored.ETag),
+                new(TableTransactionActionType.Delete,
+                    new TableEntity(caller.FirmId.Value, FirmDocuments.RowKey(DocumentKinds.Staff, member.Id)), stored.ETag),
                 new(TableTransactionActionType.Delete, new TableEntity(caller.FirmId.Value, StaffEmails.RowKey(member.Email)), ETag.All),
             ], cancellationToken);
         }
@@ -151,7 +153,8 @@ public static class StaffApi
 
     /// <summary>A firm always keeps an Owner: the last one can be neither deleted nor demoted.</summary>
     /// <remarks>Two Owners removing each other at the same instant could both pass; an accepted race for a rare, manual action.</remarks>
-    private static async Task EnsureAnotherOwnerAsync(FirmDocuments documents, FirmId firmId, string ownerId, string action, CancellationToken cancellationToken)
+    private static async Task EnsureAnotherOwnerAsync(
+        FirmDocuments documents, FirmId firmId, string ownerId, string action, CancellationToken cancellationToken)
     {
         var staff = await documents.ListAllAsync<StaffMember>(firmId, DocumentKinds.Staff, cancellationToken);
         if (!staff.Any(s => s.Role == StaffRole.Owner && s.Id != ownerId))

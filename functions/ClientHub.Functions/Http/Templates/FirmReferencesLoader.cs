@@ -47,7 +47,8 @@ internal static class FirmReferencesLoader
         var templates = await templatesTask;
         var present = (await firmTask) with { TemplateKinds = templates.ToDictionary(t => t.Id, t => t.Kind, StringComparer.Ordinal) };
         var absent = without(present);
-        if ((await pipelinesTask).FirstOrDefault(p => PipelineRules.Validate(p, absent).Count > PipelineRules.Validate(p, present).Count) is { } pipeline)
+        if ((await pipelinesTask).FirstOrDefault(p => PipelineRules.Validate(p, absent).Count > PipelineRules.Validate(p, present).Count)
+            is { } pipeline)
             throw new ConflictException($"The {what} is used by the pipeline \"{pipeline.Name}\" ({pipeline.Id}); remove it from there first.");
         if (templates.FirstOrDefault(t => TemplateRules.Validate(t, absent).Count > TemplateRules.Validate(t, present).Count) is { } template)
             throw new ConflictException($"The {what} is used by the template \"{template.Name}\" ({template.Id}); remove it from there first.");

@@ -82,7 +82,8 @@ public static class TemplatesApi
             return TypedResults.NotFound();
         // A pipeline's automation would fail on every job that enters its stage; a proposal template would lose its invoice.
         await documents.EnsureUnusedAsync(caller.FirmId, "template",
-            r => r with { TemplateKinds = r.TemplateKinds.Where(t => t.Key != id).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal) }, cancellationToken);
+            r => r with { TemplateKinds = r.TemplateKinds.Where(t => t.Key != id).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal) },
+            cancellationToken);
         // Read above rather than trusting DeleteAsync's result: TableClient answers a missing row without throwing.
         await documents.DeleteAsync(caller.FirmId, DocumentKinds.Template, id, cancellationToken);
         return TypedResults.NoContent();

@@ -42,7 +42,8 @@ public static class TestingApi
             return new ValidationErrors().Add("advanceBy", "An ISO 8601 duration such as P3D or PT2H is required.").ToResult();
         }
         if (by < TimeSpan.Zero) return new ValidationErrors().Add("advanceBy", "The clock only moves forward.").ToResult();
-        if (by > DateTimeOffset.MaxValue.AddYears(-1) - time.GetUtcNow()) return new ValidationErrors().Add("advanceBy", "That is past the end of time.").ToResult();
+        if (by > DateTimeOffset.MaxValue.AddYears(-1) - time.GetUtcNow())
+            return new ValidationErrors().Add("advanceBy", "That is past the end of time.").ToResult();
         ((TestClock)time).Advance(by);
         foreach (var runner in runners) await runner.RunDueAsync(cancellationToken);
         return TypedResults.Ok(new ClockResponse(time.GetUtcNow()));
