@@ -15,11 +15,15 @@ public static class StorageServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddClientHubStorage(this IServiceCollection services, IConfiguration configuration)
     {
-        var connectionString = configuration["AzureWebJobsStorage"] is { Length: > 0 } cs ? cs : "UseDevelopmentStorage=true";
+        var connectionString = ConnectionString(configuration);
         services.AddSingleton(new StorageNames(configuration["ClientHub:StoragePrefix"]));
         services.AddSingleton(new TableServiceClient(connectionString));
         services.AddSingleton(new QueueServiceClient(connectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
         services.AddSingleton(new BlobServiceClient(connectionString));
         return services;
     }
+
+    /// <summary><c>AzureWebJobsStorage</c>, or Azurite's development storage when it is unset.</summary>
+    public static string ConnectionString(IConfiguration configuration) =>
+        configuration["AzureWebJobsStorage"] is { Length: > 0 } connectionString ? connectionString : "UseDevelopmentStorage=true";
 }

@@ -42,9 +42,8 @@ public static class DurableTaskHosting
             .Validate<StorageNames>((o, names) => IsValidHubName(names.Prefix + o.HubName),
                 "The task hub's name (storage prefix + hub name) must be 3 to 45 letters and digits, starting with a letter.")
             .ValidateOnStart();
-        var connectionString = configuration["AzureWebJobsStorage"] is { Length: > 0 } cs ? cs : "UseDevelopmentStorage=true";
         // A seam for the bench, which counts the engine's storage requests with its own client options.
-        services.TryAddSingleton(_ => new StorageAccountClientProvider(connectionString));
+        services.TryAddSingleton(_ => new StorageAccountClientProvider(StorageServiceCollectionExtensions.ConnectionString(configuration)));
         services.AddSingleton(provider => new AzureStorageOrchestrationService(Settings(provider)));
         services.AddSingleton(provider => new TaskHubClient(provider.GetRequiredService<AzureStorageOrchestrationService>(),
             new ClientConverter(), provider.GetRequiredService<ILoggerFactory>()));

@@ -35,13 +35,19 @@ public sealed class JobOrchestrations(TaskHubClient client, AzureStorageOrchestr
         }
         catch (OrchestrationAlreadyExistsException)
         {
-            await client.RaiseEventAsync(new OrchestrationInstance { InstanceId = instanceId }, JobOrchestrator.WakeEvent, new JobWake(run));
+            await WakeAsync(instanceId, new JobWake(run));
         }
     }
 
     /// <summary>Asks the job's orchestration, if it runs, to look at the job's row again (and end, once the job has).</summary>
-    public Task NudgeAsync(FirmId firmId, JobId jobId, CancellationToken cancellationToken) =>
-        client.RaiseEventAsync(new OrchestrationInstance { InstanceId = InstanceId(firmId, jobId) }, JobOrchestrator.WakeEvent, new JobWake(null));
+    public Task NudgeAsync(FirmId firmId, JobId jobId) => WakeAsync(InstanceId(firmId, jobId), new JobWake(null));
+
+    /// <summary>
+    /// Raises <see cref="JobOrchestrator.WakeEvent"/> on the instance, not on one execution of it: an execution that has
+    /// continued as new meanwhile would drop an event addressed to it.
+    /// </summary>
+    private Task WakeAsync(string instanceId, JobWake wake) =>
+        client.RaiseEventAsync(new OrchestrationInstance { InstanceId = instanceId }, JobOrchestrator.WakeEvent, wake);
 
     /// <summary>
     /// The test clock moved: every job orchestration is woken with the new time, looks at its reminders again and
@@ -58,7 +64,7 @@ public sealed class JobOrchestrations(TaskHubClient client, AzureStorageOrchestr
                 continuation, cancellationToken);
             foreach (var state in page.OrchestrationState)
             {
-                await client.RaiseEventAsync(state.OrchestrationInstance, JobOrchestrator.WakeEvent, new JobWake(null, clock));
+                await WakeAsync(state.OrchestrationInstance.InstanceId, new JobWake(null, clock));
                 woken.Add(state.OrchestrationInstance.InstanceId);
             }
             continuation = page.ContinuationToken;

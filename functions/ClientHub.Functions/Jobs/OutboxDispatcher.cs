@@ -43,7 +43,7 @@ public sealed class OutboxDispatcher(JobStore store, JobCards cards, JobOrchestr
         var ended = rows.Where(r => r.Kind == OutboxKinds.Event)
             .Select(r => JsonSerializer.Deserialize<JobEventMessage>(r.Payload, ClientHubJson.Stored)!)
             .Where(e => e.Type is "job.completed" or "job.archived");
-        foreach (var e in ended) await orchestrations.NudgeAsync(e.FirmId, e.JobId, cancellationToken);
+        foreach (var e in ended) await orchestrations.NudgeAsync(e.FirmId, e.JobId);
         var links = rows.Where(r => r.Kind == OutboxKinds.Links).ToList();
         foreach (var link in links) await _links.SendMessageAsync(link.Payload, cancellationToken);
         if (links.Count > 0) waker.Wake(EngineOptions.LinksQueue);
