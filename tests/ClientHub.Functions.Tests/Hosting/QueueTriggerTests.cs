@@ -216,12 +216,13 @@ public sealed class QueueTriggerTests(ITestOutputHelper output)
         await using var host = await StartAsync<PoisonCallbackAlwaysFailingHandler>(probe, new()
         {
             ["ClientHub:Queues:MaxDequeueCount"] = "1",
-            ["ClientHub:Queues:MessageLease"] = "00:00:01",
+            // Long enough that a busy machine renews it in time: a lapsed lease is one more delivery, and one more round.
+            ["ClientHub:Queues:MessageLease"] = "00:00:02",
         });
 
         await host.Queue(Queue).SendMessageAsync(BinaryData.FromString("garbled"));
 
-        await TriggerTestHost.EventuallyAsync(() => probe.Poisoned.Count >= 4, TimeSpan.FromSeconds(20), "the callback has had its rounds");
+        await TriggerTestHost.EventuallyAsync(() => probe.Poisoned.Count >= 4, TimeSpan.FromSeconds(30), "the callback has had its rounds");
         QueueMessage[] poisoned = [];
         await TriggerTestHost.EventuallyAsync(() =>
         {
