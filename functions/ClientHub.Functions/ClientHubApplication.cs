@@ -10,10 +10,12 @@ using ClientHub.Functions.Http.Firms;
 using ClientHub.Functions.Http.Items;
 using ClientHub.Functions.Http.Jobs;
 using ClientHub.Functions.Jobs;
+using ClientHub.Functions.Notices;
 using ClientHub.Functions.Queues;
 using ClientHub.Functions.Reminders;
 using ClientHub.Functions.Timers;
 using ClientHub.Functions.Http.Pipelines;
+using ClientHub.Functions.Http.Portal;
 using ClientHub.Functions.Http.Staff;
 using ClientHub.Functions.Http.Templates;
 using ClientHub.Functions.Http.Testing;
@@ -57,6 +59,7 @@ public static class ClientHubApplication
         services.AddJobEngine(configuration);
         services.AddTriggerHost(configuration);
         services.AddQueueTrigger<LinksTrigger>(EngineOptions.LinksQueue);
+        services.AddQueueTrigger<NoticesTrigger>(NoticeSender.Queue);
         services.AddTimerTrigger<OutboxSweeperTrigger>(OutboxSweeperTrigger.Name,
             configuration[$"{EngineOptions.Section}:SweepSchedule"] ?? new EngineOptions().SweepSchedule);
 
@@ -109,6 +112,7 @@ public static class ClientHubApplication
         services.AddSingleton<JobEngine>();
         services.AddSingleton<ContactEmails>();
         services.AddSingleton<ReminderSender>();
+        services.AddSingleton<NoticeSender>();
         services.AddSingleton<AutomationRunner>();
         services.AddSingleton<AutomationStep>();
 
@@ -147,6 +151,7 @@ public static class ClientHubApplication
         api.MapPipelinesApi();
         api.MapJobsApi();
         api.MapItemsApi();
+        api.MapPortalApi();
         api.MapEmailsApi();
         api.MapTestingApi();
         return app;

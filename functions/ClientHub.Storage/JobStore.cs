@@ -13,7 +13,7 @@ public sealed record OutboxRow(string PartitionKey, string RowKey, string Kind, 
 public static class OutboxKinds
 {
     /// <summary><c>automation</c> rows wake the job's orchestration to run an entry's automations (<see cref="AutomationRun"/>).</summary>
-    public const string Automation = "automation", Event = "event", Card = "card", Links = "links";
+    public const string Automation = "automation", Event = "event", Card = "card", Links = "links", Notice = "notice";
 }
 
 /// <summary>
@@ -28,6 +28,9 @@ public sealed record AutomationRun(FirmId FirmId, JobId JobId, int EntrySeq, int
 {
     public string EffectKey => $"{JobId.Value}:{EntrySeq}:{AutomationId}";
 }
+
+/// <summary>A <see cref="Notify"/> on its way; <c>Owner</c> is the item's partition owner (a job id, or "f"), where its emails are claimed.</summary>
+public sealed record NoticeMessage(string Id, FirmId FirmId, string Owner, string ItemId, NoticeAudience Audience, string What, DateTimeOffset At);
 
 public sealed record JobEventMessage(
     string Id, FirmId FirmId, JobId JobId, string Type, string? FromStageId, string? ToStageId, string? ItemId, DateTimeOffset At);
@@ -110,8 +113,7 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
                 PublishEvent p => (OutboxKinds.Event,
                     JsonSerializer.Serialize(new JobEventMessage(Ids.New(), job.FirmId, job.Id, p.Type, p.FromStageId, p.ToStageId, p.ItemId, now),
                         ClientHubJson.Stored)),
-                SyncLinkedJobs l => (OutboxKinds.Links, LinksPayload(job.FirmId, l)),
-                _ => throw new NotSupportedException(e.GetType().Name),
+                _ => OutboxEntry(job.FirmId, job.Id.Value, e, now),
             })
             // Most steps of an automation chain change nothing a card shows: they write no card.
             .Concat(previous is not null && CardOf(previous).Equals(CardOf(job))
@@ -150,11 +152,20 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
     /// An outbox row for a partition that holds no job (the firm's items of no job, <c>{firmId}|f</c>);
     /// write it in the same transaction as the change that caused it, after marking the partition.
     /// </summary>
-    public static OutboxRow OutboxRowFor(string partitionKey, SyncLinkedJobs sync, FirmId firmId) =>
-        new(partitionKey, $"outbox|{Ids.New()}", OutboxKinds.Links, LinksPayload(firmId, sync));
+    public static OutboxRow OutboxRowFor(FirmId firmId, string owner, JobEffect effect, DateTimeOffset now)
+    {
+        var (kind, payload) = OutboxEntry(firmId, owner, effect, now);
+        return new(PartitionKey(firmId, owner), $"outbox|{Ids.New()}", kind, payload);
+    }
 
-    private static string LinksPayload(FirmId firmId, SyncLinkedJobs sync) =>
-        JsonSerializer.Serialize(new LinkSyncMessage(firmId, sync.ItemId, sync.By), ClientHubJson.Stored);
+    /// <summary>The outbox kind and payload of an effect that is neither a reminder row nor an automation of the job.</summary>
+    private static (string Kind, string Payload) OutboxEntry(FirmId firmId, string owner, JobEffect effect, DateTimeOffset now) => effect switch
+    {
+        SyncLinkedJobs l => (OutboxKinds.Links, JsonSerializer.Serialize(new LinkSyncMessage(firmId, l.ItemId, l.By), ClientHubJson.Stored)),
+        Notify n => (OutboxKinds.Notice,
+            JsonSerializer.Serialize(new NoticeMessage(Ids.New(), firmId, owner, n.ItemId, n.Audience, n.What, now), ClientHubJson.Stored)),
+        _ => throw new NotSupportedException(effect.GetType().Name),
+    };
 
     public static TableTransactionAction Insert(OutboxRow row) =>
         new(TableTransactionActionType.Add, new TableEntity(row.PartitionKey, row.RowKey) { ["Kind"] = row.Kind, ["Payload"] = row.Payload });
@@ -247,6 +258,7 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
             : TableClient.CreateQueryFilter($"PartitionKey gt {firmId.Value + "|"} and PartitionKey lt {firmId.Value + "}"}");
         filter += " and " + TableClient.CreateQueryFilter($"RowKey gt {"item|"} and RowKey lt {"item}"} and Type eq {query.Type}");
         if (query.AssigneeId is not null) filter += " and " + TableClient.CreateQueryFilter($"AssigneeId eq {query.AssigneeId}");
+        if (query.AccountId is not null) filter += " and " + TableClient.CreateQueryFilter($"AccountId eq {query.AccountId}");
         if (query.Status is not null) filter += " and " + TableClient.CreateQueryFilter($"Status eq {query.Status}");
         if (query.DueBefore is { } due) filter += " and " + TableClient.CreateQueryFilter($"DueDate lt {due.ToString("yyyy-MM-dd")}");
         await foreach (var page in Table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken)
@@ -378,7 +390,8 @@ public sealed record ItemReminders(string ItemId, int Count, int DaysBetween, Da
 }
 
 /// <summary>What firm-wide item lists filter on (all of it server-side); <c>DueBefore</c> leaves out items without a due date.</summary>
-public sealed record ItemQuery(string Type, JobId? JobId = null, string? AssigneeId = null, string? Status = null, DateOnly? DueBefore = null);
+public sealed record ItemQuery(
+    string Type, JobId? JobId = null, string? AssigneeId = null, string? Status = null, DateOnly? DueBefore = null, string? AccountId = null);
 
 /// <summary>An item as the job sees it: enough to count pending items and list them.</summary>
 public sealed record ItemLink(string ItemId, string Type, int EntrySeq, bool Complete, bool RequiresAction, string Status, bool Manual);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using ClientHub.Core.Templates;
 
@@ -91,8 +92,19 @@ public enum RequestStatus { Sent, Submitted, Completed }
 public sealed record RequestEntry(
     string Id, string Title, string? Description, TaskStatus Status, IReadOnlyList<RequestComment> Comments, IReadOnlyList<string> Documents);
 
-public sealed record RequestSummary(int Sent, int Todo, int InProgress, int Done);
+public sealed record RequestSummary(int Sent, int Todo, int InProgress, int Done)
+{
+    public static RequestSummary Of(IEnumerable<RequestEntry> entries)
+    {
+        var list = entries.ToList();
+        return new(list.Count, list.Count(i => i.Status == TaskStatus.Todo), list.Count(i => i.Status == TaskStatus.InProgress),
+            list.Count(i => i.Status == TaskStatus.Done));
+    }
 
+    public RequestSummary Plus(RequestSummary other) => new(Sent + other.Sent, Todo + other.Todo, InProgress + other.InProgress, Done + other.Done);
+}
+
+/// <summary>A comment or reply; <c>By</c> is <c>staff:{id}</c> or <c>contact:{id}</c>.</summary>
 public sealed record RequestComment(DateTimeOffset At, string By, string Text);
 
 public sealed record RequestItem : LinkedItem
@@ -103,12 +115,22 @@ public sealed record RequestItem : LinkedItem
     public IReadOnlyList<RequestEntry> Items { get; init; } = [];
 
     /// <summary>Welyb's progress counts; derived, never stored.</summary>
-    public RequestSummary Summary => new(Items.Count, Items.Count(i => i.Status == TaskStatus.Todo),
-        Items.Count(i => i.Status == TaskStatus.InProgress), Items.Count(i => i.Status == TaskStatus.Done));
+    public RequestSummary Summary => RequestSummary.Of(Items);
 
     [JsonIgnore] public override string Type => ItemTypes.Request;
     [JsonIgnore] public override bool IsComplete => Status is RequestStatus.Submitted or RequestStatus.Completed;
     [JsonIgnore] public override string StatusName => Status.ToString();
+
+    public bool HasEntry(string entryId) => Items.Any(i => i.Id == entryId);
+
+    /// <summary>The client works on a request only while it is sent to them: a submitted one is read-only until the firm reopens it.</summary>
+    public RequestItem ByClient(Func<RequestItem, RequestItem> change) =>
+        Status == RequestStatus.Sent ? change(this) : throw new ItemChangeRejected(Id, $"The request is {Status}: it is read-only until the firm reopens it.");
+
+    public RequestItem WithEntry(string entryId, Func<RequestEntry, RequestEntry> change) =>
+        this with { Items = Items.Select(i => i.Id == entryId ? change(i) : i).ToList() };
+
+    public RequestItem Submitted() => ByClient(r => r with { Status = RequestStatus.Submitted });
 }
 
 public enum OrganizerStatus { Sent, Submitted, Archived }
@@ -117,16 +139,39 @@ public sealed record OrganizerItem : LinkedItem
 {
     public required string Title { get; init; }
     public IReadOnlyList<OrganizerQuestion> Questions { get; init; } = [];
-    public IReadOnlyDictionary<string, System.Text.Json.JsonElement> Answers { get; init; } = new Dictionary<string, System.Text.Json.JsonElement>();
+    public IReadOnlyDictionary<string, JsonElement> Answers { get; init; } = new Dictionary<string, JsonElement>();
     public OrganizerStatus Status { get; init; }
+    public DateTimeOffset? SubmittedAt { get; init; }
     [JsonIgnore] public override string Type => ItemTypes.Organizer;
 
     /// <summary>Submitted only: an archived organizer does not count (TaxDome).</summary>
     [JsonIgnore] public override bool IsComplete => Status == OrganizerStatus.Submitted;
     [JsonIgnore] public override string StatusName => Status.ToString();
+
+    /// <summary>
+    /// The client's answers merged into the saved ones (a null answer clears one). A draft is checked against the question
+    /// types; a submission must also answer every required question, and then the organizer is read-only.
+    /// </summary>
+    public OrganizerItem Answered(IReadOnlyDictionary<string, JsonElement> answers, bool submit, DateTimeOffset now)
+    {
+        if (Status != OrganizerStatus.Sent) throw new ItemChangeRejected(Id, $"The organizer is {Status}: it can no longer be answered.");
+        var merged = new Dictionary<string, JsonElement>(Answers);
+        foreach (var (id, value) in answers)
+            if (value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined) merged.Remove(id);
+            else merged[id] = value.Clone();
+        var violations = OrganizerAnswers.Check(Questions, answers, merged, submit);
+        if (violations.Count > 0) throw new ItemInputInvalid(violations);
+        return this with
+        {
+            Answers = merged, Status = submit ? OrganizerStatus.Submitted : Status, SubmittedAt = submit ? now : SubmittedAt,
+        };
+    }
 }
 
 public enum InvoiceStatus { Unpaid, PartiallyPaid, Paid, Void }
+
+/// <summary>A payment recorded against an invoice; <c>By</c> is <c>staff:{id}</c> or <c>contact:{id}</c>.</summary>
+public sealed record Payment(DateTimeOffset At, decimal Amount, string By);
 
 public sealed record InvoiceItem : LinkedItem
 {
@@ -134,8 +179,13 @@ public sealed record InvoiceItem : LinkedItem
     public string Currency { get; init; } = "USD";
     public decimal Total { get; init; }
     public decimal AmountPaid { get; init; }
+    public IReadOnlyList<Payment> Payments { get; init; } = [];
     public DateOnly? DueDate { get; init; }
     public InvoiceStatus Status { get; init; }
+
+    /// <summary>The proposal this invoice belongs to: the proposal counts for automove (signed and paid), not the invoice.</summary>
+    public string? ProposalId { get; init; }
+
     [JsonIgnore] public override string Type => ItemTypes.Invoice;
 
     /// <summary>
@@ -147,14 +197,25 @@ public sealed record InvoiceItem : LinkedItem
     /// <summary>The largest quantity of one invoice line.</summary>
     public const decimal MaxQuantity = 1_000_000m;
 
+    public decimal Balance => Total - AmountPaid;
+
     /// <summary>Paid in full; a partial payment does not count.</summary>
     [JsonIgnore] public override bool IsComplete => Status == InvoiceStatus.Paid;
+    [JsonIgnore] public override bool RequiresAction => ProposalId is null;
     [JsonIgnore] public override string StatusName => Status.ToString();
 
-    public InvoiceItem WithPayment(decimal amount, DateTimeOffset now)
+    /// <summary>A payment of at most the balance: an overpayment is refused rather than kept as credit nobody asked for.</summary>
+    public InvoiceItem WithPayment(decimal amount, string by, DateTimeOffset now)
     {
+        if (Status is InvoiceStatus.Paid or InvoiceStatus.Void) throw new ItemChangeRejected(Id, $"The invoice is already {Status}.");
+        if (amount > Balance)
+            throw new ItemInputInvalid([new("amount", $"The balance is {Balance:0.00} {Currency}; a payment cannot exceed it.")]);
         var paid = AmountPaid + amount;
-        return this with { AmountPaid = paid, Status = paid >= Total ? InvoiceStatus.Paid : InvoiceStatus.PartiallyPaid, UpdatedAt = now };
+        return this with
+        {
+            AmountPaid = paid, Payments = [.. Payments, new Payment(now, amount, by)],
+            Status = paid >= Total ? InvoiceStatus.Paid : InvoiceStatus.PartiallyPaid, UpdatedAt = now,
+        };
     }
 }
 
@@ -165,13 +226,34 @@ public sealed record ProposalItem : LinkedItem
     public required string Title { get; init; }
     public string Body { get; init; } = "";
     public string? InvoiceTemplateId { get; init; }
+
+    /// <summary>The invoice created with the proposal (from <see cref="InvoiceTemplateId"/>), and whether it is paid in full.</summary>
+    public string? InvoiceId { get; init; }
+    public bool InvoicePaid { get; init; }
+
     public ProposalStatus Status { get; init; }
     public string? SignerName { get; init; }
+    public DateTimeOffset? SignedAt { get; init; }
+
+    /// <summary>The address the signature came from, kept as evidence with the name and time.</summary>
+    public string? SignerIp { get; init; }
+
+    public DateTimeOffset? DeclinedAt { get; init; }
+    public string? DeclineReason { get; init; }
     [JsonIgnore] public override string Type => ItemTypes.Proposal;
 
-    /// <summary>Signed. Its invoice, when it has one, is a linked item of its own that must be paid too.</summary>
-    [JsonIgnore] public override bool IsComplete => Status == ProposalStatus.Signed;
+    /// <summary>Signed, and its invoice (when it has one) paid in full (DESIGN.md).</summary>
+    [JsonIgnore] public override bool IsComplete => Status == ProposalStatus.Signed && (InvoiceId is null || InvoicePaid);
     [JsonIgnore] public override string StatusName => Status.ToString();
+
+    public ProposalItem Signed(string signerName, string? ip, DateTimeOffset now) =>
+        Open() with { Status = ProposalStatus.Signed, SignerName = signerName, SignerIp = ip, SignedAt = now };
+
+    public ProposalItem Declined(string? reason, DateTimeOffset now) =>
+        Open() with { Status = ProposalStatus.Declined, DeclineReason = reason, DeclinedAt = now };
+
+    private ProposalItem Open() =>
+        Status == ProposalStatus.Sent ? this : throw new ItemChangeRejected(Id, $"The proposal is already {Status}.");
 }
 
 public sealed record ClientTask(string Text, bool Checked);
@@ -188,4 +270,22 @@ public sealed record MessageItem : LinkedItem
     /// <summary>A message without client tasks does not block automove.</summary>
     [JsonIgnore] public override bool RequiresAction => ClientTasks.Count > 0;
     [JsonIgnore] public override string StatusName => IsComplete ? "Complete" : "Open";
+
+    /// <summary>Checks client task #<paramref name="index"/> (from 0); checking it again changes nothing.</summary>
+    public MessageItem Checked(int index) =>
+        this with { ClientTasks = ClientTasks.Select((t, n) => n == index ? t with { Checked = true } : t).ToList() };
+
+    public MessageItem Replied(RequestComment reply) => this with { Replies = [.. Replies, reply] };
+}
+
+/// <summary>A change to an item that its state does not allow (e.g. paying a void invoice, answering a submitted organizer).</summary>
+public sealed class ItemChangeRejected(string itemId, string reason) : Exception(reason)
+{
+    public string ItemId { get; } = itemId;
+}
+
+/// <summary>Input to an item's change that breaks its rules (an answer of the wrong type, an overpayment): a 400 with the fields.</summary>
+public sealed class ItemInputInvalid(IReadOnlyList<RuleViolation> violations) : Exception(string.Join(" ", violations.Select(v => v.Message)))
+{
+    public IReadOnlyList<RuleViolation> Violations { get; } = violations;
 }

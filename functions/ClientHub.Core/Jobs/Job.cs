@@ -81,6 +81,9 @@ public sealed record Actor(string Type, string? Id = null)
     public static readonly Actor System = new("system");
     public static Actor Webhook(string id) => new("webhook", id);
     public static readonly Actor Recurrence = new("recurrence");
+
+    /// <summary>A client contact acting through the portal.</summary>
+    public static Actor Client(string contactId) => new("client", contactId);
 }
 
 public sealed record HistoryEntry(DateTimeOffset At, string Kind, string? FromStageId, string? ToStageId, Actor By, string? Detail);

@@ -25,6 +25,14 @@ public sealed record ScheduleReminder(string ItemId, int Count, int DaysBetween,
 /// </summary>
 public sealed record SyncLinkedJobs(string ItemId, Actor By) : JobEffect;
 
+public enum NoticeAudience { Firm, Client }
+
+/// <summary>
+/// Someone must hear by email of what happened to an item: the firm (the job's assignees, or its owners) of a client's action
+/// (a submission, a signature, a payment), or the client of the firm's (a request reopened). One notice is one email per recipient.
+/// </summary>
+public sealed record Notify(string ItemId, NoticeAudience Audience, string What) : JobEffect;
+
 /// <summary>The outcome of a transition: the new job row, what it caused, and what history records.</summary>
 public sealed record Transition(Job Job, IReadOnlyList<JobEffect> Effects, IReadOnlyList<HistoryEntry> History)
 {

@@ -67,7 +67,15 @@ public sealed record RequestTemplate : Template
     [JsonIgnore] public override string Kind => TemplateKinds.Request;
 }
 
-public sealed record OrganizerQuestion(string Id, string Text, string Type);
+/// <summary>One question of an organizer; <see cref="Choices"/> only for <c>choice</c> questions.</summary>
+public sealed record OrganizerQuestion(string Id, string Text, string Type, bool Required = false, IReadOnlyList<string>? Choices = null);
+
+public static class QuestionTypes
+{
+    public const string Text = "text", YesNo = "yesNo", Number = "number", Date = "date", Choice = "choice", File = "file";
+
+    public static readonly IReadOnlyList<string> All = [Text, YesNo, Number, Date, Choice, File];
+}
 
 public sealed record OrganizerTemplate : Template
 {

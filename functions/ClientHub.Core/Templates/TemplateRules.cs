@@ -8,7 +8,7 @@ public static class TemplateRules
     /// <summary>Input limits of the contract: names and titles, descriptions, template bodies.</summary>
     public const int MaxName = 200, MaxDescription = 4_000, MaxBody = 100_000;
 
-    public static readonly IReadOnlyList<string> QuestionTypes = ["text", "yesNo", "number", "file"];
+    public static IReadOnlyList<string> QuestionTypes => Templates.QuestionTypes.All;
     public static readonly IReadOnlyList<string> Priorities = ["Low", "Medium", "High", "Urgent"];
 
     /// <summary>The ids of other templates a template points at (a proposal's invoice template).</summary>
@@ -117,6 +117,14 @@ public static class TemplateRules
             else if (!seen.Add(q.Id)) v.Add($"questions[{i}].id", "Question ids must be unique.");
             v.Required($"questions[{i}].text", q.Text, MaxDescription);
             if (!QuestionTypes.Contains(q.Type)) v.Add($"questions[{i}].type", $"One of {string.Join(", ", QuestionTypes)}.");
+            if (q.Type == Templates.QuestionTypes.Choice)
+            {
+                if (q.Choices is not { Count: > 0 } choices || choices.Any(string.IsNullOrWhiteSpace))
+                    v.Add($"questions[{i}].choices", "A choice question needs at least one non-empty choice.");
+                else if (choices.Distinct().Count() != choices.Count) v.Add($"questions[{i}].choices", "Choices must be unique.");
+                else foreach (var choice in choices) v.MaxLength($"questions[{i}].choices", choice, MaxName);
+            }
+            else if (q.Choices is not null) v.Add($"questions[{i}].choices", "Only choice questions have choices.");
         }
     }
 

@@ -11,6 +11,9 @@ using Microsoft.Extensions.Options;
 
 namespace ClientHub.Functions.Email;
 
+/// <summary>What an email is logged with besides its address and subject.</summary>
+public sealed record EmailContext(string Purpose, string? ItemId, JobId? JobId, string? AccountId);
+
 public static class EmailPurposes
 {
     public const string Automation = "automation", Reminder = "reminder", Notification = "notification";
@@ -44,12 +47,6 @@ public sealed class ContactEmails(JobStore store, FirmDocuments documents, IEmai
         var outcomes = new List<string>();
         foreach (var contact in contacts)
         {
-            var key = $"{effectKey}:{contact.Id}";
-            if (await store.ClaimEffectAsync(job.FirmId, job.Id, key, Claim, time, cancellationToken) is { } done)
-            {
-                outcomes.Add(done);
-                continue;
-            }
             var values = new Dictionary<string, string>
             {
                 ["account.name"] = account.Name, ["contact.firstName"] = contact.FirstName, ["contact.name"] = contact.Name,
@@ -57,35 +54,47 @@ public sealed class ContactEmails(JobStore store, FirmDocuments documents, IEmai
             };
             var message = new OutgoingEmail(contact.Email, contact.Name,
                 Placeholders.Render(subject, values, html: false), Placeholders.Render(body, values, html: true));
-            var id = EmailId(key);
-            try
-            {
-                var outcome = await sender.SendAsync(message, cancellationToken);
-                await log.WriteAsync(job.FirmId, new EmailLogEntry(id, contact.Email, message.Subject, purpose, itemId, job.Id, account.Id,
-                    ToWire(outcome.Status), time.GetUtcNow(), outcome.MessageId, outcome.Reason), cancellationToken);
-                await store.MarkEffectAsync(job.FirmId, job.Id, key, ToWire(outcome.Status), cancellationToken);
-                outcomes.Add(ToWire(outcome.Status));
-            }
-            catch (EmailSendFailed failed)
-            {
-                var settled = !failed.Transient && purpose != EmailPurposes.Automation;
-                if (settled) await store.MarkEffectAsync(job.FirmId, job.Id, key, "notSent", cancellationToken);
-                // An answer from SendGrid means it did not take the email; a timeout might hide a send, so that claim is left to expire.
-                else if (failed.Status != 0) await store.ReleaseEffectAsync(job.FirmId, job.Id, key, cancellationToken);
-                await log.WriteAsync(job.FirmId, new EmailLogEntry(id, contact.Email, message.Subject, purpose, itemId, job.Id, account.Id,
-                    "notSent", null, null, failed.Message), cancellationToken);
-                if (!settled) throw;
-                outcomes.Add("notSent");
-            }
+            outcomes.Add(await SendOnceAsync(job.FirmId, job.Id, $"{effectKey}:{contact.Id}", message,
+                new EmailContext(purpose, itemId, job.Id, account.Id), cancellationToken));
         }
         return outcomes;
+    }
+
+    /// <summary>
+    /// Sends one email at most once for <paramref name="key"/>: claimed in the partition of <paramref name="owner"/> (a job, or the
+    /// firm's items of no job), sent, logged and marked. Returns the outcome, or the one recorded by an earlier delivery.
+    /// </summary>
+    public async Task<string> SendOnceAsync(FirmId firmId, JobId owner, string key, OutgoingEmail message, EmailContext context,
+        CancellationToken cancellationToken)
+    {
+        if (await store.ClaimEffectAsync(firmId, owner, key, Claim, time, cancellationToken) is { } done) return done;
+        var id = EmailId(key);
+        try
+        {
+            var outcome = await sender.SendAsync(message, cancellationToken);
+            await log.WriteAsync(firmId, new EmailLogEntry(id, message.To, message.Subject, context.Purpose, context.ItemId, context.JobId,
+                context.AccountId, ToWire(outcome.Status), time.GetUtcNow(), outcome.MessageId, outcome.Reason), cancellationToken);
+            await store.MarkEffectAsync(firmId, owner, key, ToWire(outcome.Status), cancellationToken);
+            return ToWire(outcome.Status);
+        }
+        catch (EmailSendFailed failed)
+        {
+            var settled = !failed.Transient && context.Purpose != EmailPurposes.Automation;
+            if (settled) await store.MarkEffectAsync(firmId, owner, key, "notSent", cancellationToken);
+            // An answer from SendGrid means it did not take the email; a timeout might hide a send, so that claim is left to expire.
+            else if (failed.Status != 0) await store.ReleaseEffectAsync(firmId, owner, key, cancellationToken);
+            await log.WriteAsync(firmId, new EmailLogEntry(id, message.To, message.Subject, context.Purpose, context.ItemId, context.JobId,
+                context.AccountId, "notSent", null, null, failed.Message), cancellationToken);
+            if (!settled) throw;
+            return "notSent";
+        }
     }
 
     /// <remarks>
     /// A firm's document is written once, when the firm is created, and no route changes it, so each
     /// process reads it once. (A route that renames firms would have to drop it from here.)
     /// </remarks>
-    private async Task<Firm?> FirmAsync(FirmId firmId, CancellationToken cancellationToken)
+    public async Task<Firm?> FirmAsync(FirmId firmId, CancellationToken cancellationToken)
     {
         if (_firms.TryGetValue(firmId, out var known)) return known;
         var firm = (await documents.GetAsync<Firm>(firmId, DocumentKinds.Firm, firmId.Value, cancellationToken))?.Value;

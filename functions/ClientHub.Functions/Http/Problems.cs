@@ -14,6 +14,17 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
+        if (exception is Core.Items.ItemInputInvalid invalid)
+        {
+            // An item's own rules (answer types, the balance of an invoice) answer like any other validation.
+            context.Response.StatusCode = 400;
+            var errors = invalid.Violations.GroupBy(v => v.Field).ToDictionary(g => g.Key, g => g.Select(v => v.Message).ToArray());
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context, Exception = exception,
+                ProblemDetails = new HttpValidationProblemDetails(errors) { Status = 400, Title = "Invalid input", Type = "https://httpstatuses.io/400" },
+            });
+        }
         var (status, title, detail) = exception switch
         {
             BadHttpRequestException { StatusCode: 413 } => (413, "Request body too large", "The request body exceeds the limit."),
@@ -27,7 +38,7 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
             ConflictException e => (409, "Conflict", e.Message),
             Core.Jobs.StageTransitionRejected e => (409, "Transition rejected", e.Reason),
             Functions.Jobs.PreconditionFailed e => (412, "Precondition failed", e.Message),
-            Functions.Jobs.ItemChangeRejected e => (409, "Change rejected", e.Message),
+            Core.Items.ItemChangeRejected e => (409, "Change rejected", e.Message),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "Client closed request", ""),
             _ => (500, "Internal error", "An unexpected error occurred."),
         };

@@ -90,16 +90,27 @@ public sealed class AutomationRunner(FirmDocuments documents, ContactEmails emai
     {
         var template = await TemplateAsync<Template>(job.FirmId, automation.TemplateId, cancellationToken);
         var item = ItemFactory.FromTemplate(template, ItemIds.ForAutomation(job.Id, run.EntrySeq, automation.Id), job, time.GetUtcNow());
-        // Upsert: the same run always produces the same item, and the row lands in the same
-        // transaction that advances the job, so a redelivery either finds the job advanced or rewrites an identical item.
-        var row = new TableTransactionAction(TableTransactionActionType.UpsertReplace, JobStore.ItemEntity(job.FirmId, item));
+        List<LinkedItem> created = [item];
+        // A proposal with an invoice template brings its invoice, which the proposal waits for (signed and paid).
+        if (item is ProposalItem { InvoiceTemplateId: { } invoiceTemplateId } proposal)
+        {
+            var invoice = (InvoiceItem)ItemFactory.FromTemplate(await TemplateAsync<InvoiceTemplate>(job.FirmId, invoiceTemplateId, cancellationToken),
+                ItemIds.ForAutomation(job.Id, run.EntrySeq, $"{automation.Id}:invoice"), job, time.GetUtcNow()) with { ProposalId = proposal.Id };
+            item = proposal with { InvoiceId = invoice.Id };
+            created = [item, invoice];
+        }
+        // Upsert: the same run always produces the same items, and the rows land in the same
+        // transaction that advances the job, so a redelivery either finds the job advanced or rewrites identical items.
+        var rows = created.Select(i => new TableTransactionAction(TableTransactionActionType.UpsertReplace, JobStore.ItemEntity(job.FirmId, i)))
+            .ToList();
         var pending = item.RequiresAction && !item.IsComplete ? 1 : 0;
         if (item is not TaskItem)
         {
             var (subject, body) = Notification(item);
             await emails.SendAsync(job, account, subject, body, run.EffectKey, item.Id, EmailPurposes.Automation, cancellationToken);
         }
-        return new AutomationOutcome(j => j with { PendingItems = j.PendingItems + pending }, [row], account, $"{item.Type} {item.Id} created")
+        return new AutomationOutcome(j => j with { PendingItems = j.PendingItems + pending }, rows, account,
+            string.Join(", ", created.Select(i => $"{i.Type} {i.Id}")) + " created")
         {
             Effects = Reminders.ReminderSender.For(automation, item, time.GetUtcNow()) is { } reminders ? [reminders] : [],
         };

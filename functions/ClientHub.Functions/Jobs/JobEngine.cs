@@ -94,41 +94,46 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     /// Changes an item and applies what that means to the job(s) it is linked to: completing an item
     /// of the current entry may automove the job; reopening one makes it pending again. Jobs it is
     /// linked to by hand hear of it through the outbox (<see cref="SyncLinkedJobs"/>), written in the
-    /// same transaction as the item.
+    /// same transaction as the item, as are <paramref name="effects"/> (notices of a client's action).
+    /// Paying a proposal's invoice completes the proposal in the same transaction when it is signed.
     /// Returns null when no item of type <typeparamref name="T"/> has this id; throws <see cref="ItemChangeRejected"/> for an illegal change.
     /// </summary>
     public async Task<LinkedItem?> ChangeItemAsync<T>(FirmId firmId, string itemId, Func<T, LinkedItem> change, Actor by,
-        CancellationToken cancellationToken, ETag? ifMatch = null) where T : LinkedItem
+        CancellationToken cancellationToken, ETag? ifMatch = null, IReadOnlyList<JobEffect>? effects = null) where T : LinkedItem
     {
         if (ItemIds.OwnerOf(itemId) is not { } owner) return null;
-        (LinkedItem Before, LinkedItem After, TableTransactionAction Row)? changed = null;
+        List<ItemChange> changes = [];
 
-        async Task PrepareAsync()
+        async Task<bool> PrepareAsync()
         {
-            changed = null;
+            changes = [];
             var current = await store.GetItemAsync(firmId, itemId, cancellationToken);
             // Not found, or an item of another kind (a task id on the invoices route): nothing to change.
-            if (current?.Value is not T item) return;
+            if (current?.Value is not T item) return false;
             if (ifMatch is { } expected && expected != ETag.All && expected != current.ETag) throw new PreconditionFailed(item.Type);
             var after = change(item) with { UpdatedAt = Now };
-            changed = (item, after,
-                new TableTransactionAction(TableTransactionActionType.UpdateReplace, JobStore.ItemEntity(firmId, after), current.ETag));
+            changes.Add(new ItemChange(item, after, current.ETag));
+            if (after is InvoiceItem { ProposalId: { } proposalId } invoice && invoice.IsComplete != item.IsComplete
+                && ItemIds.OwnerOf(proposalId) == owner
+                && await store.GetItemAsync(firmId, proposalId, cancellationToken) is { Value: ProposalItem proposal } stored)
+                changes.Add(new ItemChange(proposal, proposal with { InvoicePaid = invoice.IsComplete, UpdatedAt = Now }, stored.ETag));
+            return true;
         }
 
-        SyncLinkedJobs? SyncOf(LinkedItem after) => after.LinkedJobIds.Count > 0 ? new SyncLinkedJobs(itemId, by) : null;
+        IReadOnlyList<JobEffect> EffectsOfChanges() =>
+            [.. effects ?? [], .. changes.Where(c => c.After.LinkedJobIds.Count > 0).Select(c => new SyncLinkedJobs(c.After.Id, by))];
 
         if (owner == ItemIds.NoJob)
         {
             var partition = JobStore.PartitionKey(firmId, owner);
             for (var attempt = 1; ; attempt++)
             {
-                await PrepareAsync();
-                if (changed is not { } prepared) return null;
-                IReadOnlyList<OutboxRow> outbox = SyncOf(prepared.After) is { } sync ? [JobStore.OutboxRowFor(partition, sync, firmId)] : [];
+                if (!await PrepareAsync()) return null;
+                var outbox = EffectsOfChanges().Select(e => JobStore.OutboxRowFor(firmId, owner, e, Now)).ToList();
                 try
                 {
                     Task<Response<IReadOnlyList<Response>>> Write() =>
-                        store.Table.SubmitTransactionAsync([prepared.Row, .. outbox.Select(JobStore.Insert)], cancellationToken);
+                        store.Table.SubmitTransactionAsync([.. changes.Select(c => c.Row(firmId)), .. outbox.Select(JobStore.Insert)], cancellationToken);
                     await (outbox.Count > 0 ? store.Marks.UnderMarkAsync(partition, Write, cancellationToken) : Write());
                     await dispatcher.DispatchCommittedAsync(outbox, cancellationToken);
                     break;
@@ -143,15 +148,22 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
             // Decided inside the job's transition, so that item and job are re-read together after a conflict.
             var result = await TransitionAsync(firmId, new JobId(owner), null, async c =>
             {
-                await PrepareAsync();
-                if (changed is not { } prepared) return null;
-                var transition = ItemTransition(c, Pending(prepared.Before), Pending(prepared.After), prepared.Before.StageEntrySeq, itemId, by);
-                return JobWrite.Of(
-                    SyncOf(prepared.After) is { } sync ? transition with { Effects = [.. transition.Effects, sync] } : transition, prepared.Row);
+                if (!await PrepareAsync()) return null;
+                var transition = changes.Aggregate(Transition.None(c.Job), (t, ch) => t.Then(job =>
+                    ItemTransition(job, c, Pending(ch.Before), Pending(ch.After), ch.Before.StageEntrySeq, ch.After.Id, by)));
+                return new JobWrite(transition with { Effects = [.. transition.Effects, .. EffectsOfChanges()] },
+                    changes.Select(ch => ch.Row(firmId)).ToList());
             }, cancellationToken);
             if (result is null) return null;
         }
-        return changed?.After;
+        return changes.Count > 0 ? changes[0].After : null;
+    }
+
+    /// <summary>One item's change within <see cref="ChangeItemAsync{T}"/>, written with <c>If-Match</c> on the row as it was read.</summary>
+    private sealed record ItemChange(LinkedItem Before, LinkedItem After, ETag ETag)
+    {
+        public TableTransactionAction Row(FirmId firmId) =>
+            new(TableTransactionActionType.UpdateReplace, JobStore.ItemEntity(firmId, After), ETag);
     }
 
     /// <summary>
@@ -173,7 +185,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
                 var stored = JobStore.LinkEntity(firmId, jobId, current.Value, entrySeq);
                 if (new[] { "Complete", "RequiresAction", "Status" }.All(column => Equals(stored[column], link.Value[column]))) return null;
                 var wasPending = (link.Value.GetBoolean("RequiresAction") ?? true) && !(link.Value.GetBoolean("Complete") ?? false);
-                return JobWrite.Of(ItemTransition(c, wasPending, Pending(current.Value), entrySeq, itemId, by),
+                return JobWrite.Of(ItemTransition(c.Job, c, wasPending, Pending(current.Value), entrySeq, itemId, by),
                     new TableTransactionAction(TableTransactionActionType.UpsertReplace, stored));
             }, cancellationToken);
     }
@@ -228,16 +240,12 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
 
     private static bool Pending(LinkedItem item) => item.RequiresAction && !item.IsComplete;
 
-    private Transition ItemTransition(JobContext c, bool wasPending, bool isPending, int entrySeq, string itemId, Actor by)
+    /// <summary>What an item's change of completion means to <paramref name="job"/> (the context's job, or its state after an earlier change).</summary>
+    private Transition ItemTransition(Job job, JobContext c, bool wasPending, bool isPending, int entrySeq, string itemId, Actor by)
     {
-        if (wasPending && !isPending) return JobMachine.ItemCompleted(c.Job, c.Pipeline, entrySeq, itemId, by, c.Account, Now);
-        if (!wasPending && isPending) return JobMachine.ItemLinked(c.Job, entrySeq, complete: false, Now);
-        return Transition.None(c.Job);
+        if (wasPending && !isPending) return JobMachine.ItemCompleted(job, c.Pipeline, entrySeq, itemId, by, c.Account, Now);
+        if (!wasPending && isPending) return JobMachine.ItemLinked(job, entrySeq, complete: false, Now);
+        return Transition.None(job);
     }
 }
 
-/// <summary>A change to an item that its state does not allow (e.g. paying a void invoice).</summary>
-public sealed class ItemChangeRejected(string itemId, string reason) : Exception(reason)
-{
-    public string ItemId { get; } = itemId;
-}

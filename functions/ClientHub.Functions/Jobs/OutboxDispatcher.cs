@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Azure.Storage.Queues;
 using ClientHub.Core;
+using ClientHub.Functions.Notices;
 using ClientHub.Core.Jobs;
 using ClientHub.Functions.Hosting;
 using ClientHub.Storage;
@@ -21,6 +22,7 @@ public sealed class OutboxDispatcher(JobStore store, JobCards cards, JobOrchestr
     IQueueWaker waker, ILogger<OutboxDispatcher> logger)
 {
     private readonly QueueClient _links = queues.GetQueueClient(names.Queue(EngineOptions.LinksQueue));
+    private readonly QueueClient _notices = queues.GetQueueClient(names.Queue(NoticeSender.Queue));
 
     /// <summary>Right after a transition committed; the sweeper does the same for rows a crash left behind.</summary>
     public Task DispatchCommittedAsync(IReadOnlyList<OutboxRow> outbox, CancellationToken cancellationToken) =>
@@ -47,6 +49,9 @@ public sealed class OutboxDispatcher(JobStore store, JobCards cards, JobOrchestr
         var links = rows.Where(r => r.Kind == OutboxKinds.Links).ToList();
         foreach (var link in links) await _links.SendMessageAsync(link.Payload, cancellationToken);
         if (links.Count > 0) waker.Wake(EngineOptions.LinksQueue);
+        var notices = rows.Where(r => r.Kind == OutboxKinds.Notice).ToList();
+        foreach (var notice in notices) await _notices.SendMessageAsync(notice.Payload, cancellationToken);
+        if (notices.Count > 0) waker.Wake(NoticeSender.Queue);
         // Other event rows (job.moved, item.completed…) have no consumer until outbound webhooks exist; they are dropped with the rest.
         await store.DeleteOutboxAsync(rows, cancellationToken);
         if (fromSweeper) Log.Swept(logger, rows.Count, rows[0].PartitionKey);

@@ -94,7 +94,7 @@ public sealed class CrashRecoveryTests(FastSweeperHost host) : IClassFixture<Fas
         var stored = await host.Store.GetItemAsync(s.Firm.Id, taskId, default);
         var done = (TaskItem)stored!.Value with { Status = Core.Items.TaskStatus.Done };
         var partition = JobStore.PartitionKey(s.Firm.Id, ItemIds.NoJob);
-        var outbox = JobStore.OutboxRowFor(partition, new SyncLinkedJobs(taskId, Actor.System), s.Firm.Id);
+        var outbox = JobStore.OutboxRowFor(s.Firm.Id, ItemIds.NoJob, new SyncLinkedJobs(taskId, Actor.System), DateTimeOffset.UtcNow);
         await host.Store.Marks.UnderMarkAsync(partition, () => host.Store.Table.SubmitTransactionAsync(
         [
             new TableTransactionAction(TableTransactionActionType.UpdateReplace, JobStore.ItemEntity(s.Firm.Id, done), stored.ETag),

@@ -44,6 +44,7 @@ public static class ItemsApi
         requests.MapGet("/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) =>
             GetAsync<RequestItem>(id, caller, store, r, ct));
         requests.MapPatch("/{id}", PatchRequestAsync);
+        requests.MapPost("/{id}/items/{itemId}/comments", CommentOnRequestAsync);
 
         group.MapGet("/organizers/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) =>
             GetAsync<OrganizerItem>(id, caller, store, r, ct)).WithTags("Organizers");
@@ -69,11 +70,16 @@ public static class ItemsApi
     }
 
     /// <summary>The item as it is after a change, with its ETag.</summary>
-    private static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> ChangedAsync<T>(LinkedItem? changed, StaffCaller caller,
+    private static Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> ChangedAsync<T>(LinkedItem? changed, StaffCaller caller,
+        JobStore store, HttpResponse response, CancellationToken cancellationToken) where T : LinkedItem =>
+        ChangedAsync<T>(changed, caller.FirmId, store, response, cancellationToken);
+
+    /// <summary>The item as it is after a change, with its ETag (the client portal answers the same way).</summary>
+    internal static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> ChangedAsync<T>(LinkedItem? changed, FirmId firmId,
         JobStore store, HttpResponse response, CancellationToken cancellationToken) where T : LinkedItem
     {
         if (changed is null) return TypedResults.NotFound();
-        var current = await store.GetItemAsync(caller.FirmId, changed.Id, cancellationToken);
+        var current = await store.GetItemAsync(firmId, changed.Id, cancellationToken);
         if (current?.Value is not T typed) return TypedResults.NotFound();
         response.SetETag(current.ETag);
         return TypedResults.Ok<LinkedItem>(typed);
@@ -210,12 +216,35 @@ public static class ItemsApi
         var errors = new ValidationErrors().MaxLength("description", request.Description, Limits.Description);
         if (request.Title is not null) errors.Required("title", request.Title);
         if (errors.Any) return errors.ToResult();
+        // Reopening a submitted (or completed) request sends it back to the client, who is told so.
+        var reopens = request.Status == RequestStatus.Sent
+            && (await store.GetItemAsync(caller.FirmId, id, cancellationToken))?.Value is RequestItem { Status: not RequestStatus.Sent };
         var changed = await engine.ChangeItemAsync<RequestItem>(caller.FirmId, id, i => i with
         {
             Title = request.Title?.Trim() ?? i.Title,
             Description = request.Description ?? i.Description,
             Status = request.Status ?? i.Status,
-        }, Actor.Staff(caller.StaffId), cancellationToken, http.IfMatch());
+        }, Actor.Staff(caller.StaffId), cancellationToken, http.IfMatch(),
+            reopens ? [new Notify(id, NoticeAudience.Client, "a request was reopened: please have another look")] : null);
+        return await ChangedAsync<RequestItem>(changed, caller, store, response, cancellationToken);
+    }
+
+    /// <summary>An amount no invoice takes, whatever its balance (the balance itself is the invoice's rule).</summary>
+    internal static ValidationProblem? PaymentProblem(PaymentRequest request) => request.Amount is <= 0 or > InvoiceItem.MaxAmount
+        ? new ValidationErrors().Add("amount", $"A positive amount of at most {InvoiceItem.MaxAmount:0} is required.").ToResult()
+        : null;
+
+    /// <summary>The firm answers on a request's item; comments from both sides are kept in order, newest last.</summary>
+    private static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> CommentOnRequestAsync(string id, string itemId,
+        ReplyRequest request, StaffCaller caller, JobEngine engine, JobStore store, HttpResponse response, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors().Required("text", request.Text, Limits.Description);
+        if (errors.Any) return errors.ToResult();
+        if ((await store.GetItemAsync(caller.FirmId, id, cancellationToken))?.Value is not RequestItem current || !current.HasEntry(itemId))
+            return TypedResults.NotFound();
+        var changed = await engine.ChangeItemAsync<RequestItem>(caller.FirmId, id, r => r.WithEntry(itemId,
+            e => e with { Comments = [.. e.Comments, new RequestComment(engine.Now, $"staff:{caller.StaffId}", request.Text)] }),
+            Actor.Staff(caller.StaffId), cancellationToken);
         return await ChangedAsync<RequestItem>(changed, caller, store, response, cancellationToken);
     }
 
@@ -223,11 +252,9 @@ public static class ItemsApi
         string id, PaymentRequest request, StaffCaller caller, JobEngine engine, JobStore store, HttpResponse response,
         CancellationToken cancellationToken)
     {
-        if (request.Amount is <= 0 or > InvoiceItem.MaxAmount)
-            return new ValidationErrors().Add("amount", $"A positive amount of at most {InvoiceItem.MaxAmount:0} is required.").ToResult();
-        var changed = await engine.ChangeItemAsync<InvoiceItem>(caller.FirmId, id, i => i.Status is InvoiceStatus.Paid or InvoiceStatus.Void
-            ? throw new ItemChangeRejected(id, $"The invoice is already {i.Status}.")
-            : i.WithPayment(request.Amount, engine.Now), Actor.Staff(caller.StaffId), cancellationToken);
+        if (PaymentProblem(request) is { } problem) return problem;
+        var changed = await engine.ChangeItemAsync<InvoiceItem>(caller.FirmId, id, i => i.WithPayment(request.Amount, $"staff:{caller.StaffId}", engine.Now),
+            Actor.Staff(caller.StaffId), cancellationToken);
         return await ChangedAsync<InvoiceItem>(changed, caller, store, response, cancellationToken);
     }
 
@@ -236,10 +263,8 @@ public static class ItemsApi
     {
         var errors = new ValidationErrors().Required("text", request.Text, Limits.Description);
         if (errors.Any) return errors.ToResult();
-        var changed = await engine.ChangeItemAsync<MessageItem>(caller.FirmId, id, i => i with
-        {
-            Replies = [.. i.Replies, new RequestComment(engine.Now, $"staff:{caller.StaffId}", request.Text)],
-        }, Actor.Staff(caller.StaffId), cancellationToken);
+        var changed = await engine.ChangeItemAsync<MessageItem>(caller.FirmId, id,
+            i => i.Replied(new RequestComment(engine.Now, $"staff:{caller.StaffId}", request.Text)), Actor.Staff(caller.StaffId), cancellationToken);
         return await ChangedAsync<MessageItem>(changed, caller, store, response, cancellationToken);
     }
 }

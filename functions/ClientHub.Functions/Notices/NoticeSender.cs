@@ -1,0 +1,75 @@
+using System.Net;
+using System.Text.Json;
+using ClientHub.Core;
+using ClientHub.Core.Clients;
+using ClientHub.Core.Firms;
+using ClientHub.Core.Items;
+using ClientHub.Core.Jobs;
+using ClientHub.Functions.Email;
+using ClientHub.Functions.Hosting;
+using ClientHub.Storage;
+using Microsoft.Extensions.Options;
+
+namespace ClientHub.Functions.Notices;
+
+/// <summary>
+/// Emails a <see cref="Notify"/>: the firm hears of a client's action (the job's assignees, or the firm's owners when it has none),
+/// the client of the firm's (the account's notify contacts). One email per notice and recipient, however often it is delivered.
+/// </summary>
+public sealed class NoticeSender(JobStore store, FirmDocuments documents, ContactEmails emails, IOptions<ClientHubOptions> options)
+{
+    /// <summary>Queue of <see cref="NoticeMessage"/>s, fed from the outbox of the transaction that caused them.</summary>
+    public const string Queue = "notices";
+
+    private sealed record Recipient(string Id, string Email, string Name);
+
+    public async Task SendAsync(NoticeMessage notice, CancellationToken cancellationToken)
+    {
+        // An item deleted since has nothing left to tell anyone about.
+        if ((await store.GetItemAsync(notice.FirmId, notice.ItemId, cancellationToken))?.Value is not { } item) return;
+        var job = item.JobId is { } jobId ? (await store.GetAsync(notice.FirmId, jobId, cancellationToken))?.Value : null;
+        var account = item.AccountId is { } accountId
+            ? (await documents.GetAsync<Account>(notice.FirmId, DocumentKinds.Account, accountId, cancellationToken))?.Value
+            : null;
+        var firm = await emails.FirmAsync(notice.FirmId, cancellationToken);
+        var recipients = notice.Audience == NoticeAudience.Firm
+            ? await StaffAsync(notice.FirmId, job, cancellationToken)
+            : await ContactsAsync(notice.FirmId, item.AccountId, cancellationToken);
+        var (subject, body) = Compose(notice, job, account, firm);
+        foreach (var to in recipients)
+            await emails.SendOnceAsync(notice.FirmId, new JobId(notice.Owner), $"notice:{notice.Id}:{to.Id}",
+                new OutgoingEmail(to.Email, to.Name, subject, body), new EmailContext(EmailPurposes.Notification, item.Id, item.JobId, item.AccountId),
+                cancellationToken);
+    }
+
+    private async Task<List<Recipient>> StaffAsync(FirmId firmId, Job? job, CancellationToken cancellationToken)
+    {
+        var staff = await documents.ListAllAsync<StaffMember>(firmId, DocumentKinds.Staff, cancellationToken);
+        var assignees = staff.Where(s => job?.AssigneeIds.Contains(s.Id) == true).ToList();
+        return (assignees.Count > 0 ? assignees : staff.Where(s => s.Role == StaffRole.Owner))
+            .OrderBy(s => s.Id).Select(s => new Recipient(s.Id, s.Email, s.Name)).ToList();
+    }
+
+    private async Task<List<Recipient>> ContactsAsync(FirmId firmId, string? accountId, CancellationToken cancellationToken) =>
+        accountId is null ? [] : (await documents.ListContactsAsync(firmId, accountId, cancellationToken))
+            .Where(c => c.Notify).OrderBy(c => c.Id).Select(c => new Recipient(c.Id, c.Email, c.Name)).ToList();
+
+    private (string Subject, string Body) Compose(NoticeMessage notice, Job? job, Account? account, Firm? firm)
+    {
+        string Html(string? text) => WebUtility.HtmlEncode(text ?? "");
+        var about = job is null ? "" : $" ({job.Name})";
+        return notice.Audience == NoticeAudience.Firm
+            ? ($"{account?.Name ?? "A client"} {notice.What}{about}",
+                $"<p>{Html(account?.Name ?? "A client")} {Html(notice.What)}{Html(about)}.</p><p>Item {Html(notice.ItemId)}.</p>")
+            : ($"{firm?.Name ?? "Your accountant"}: {notice.What}",
+                $"<p>{Html(notice.What)}{Html(about)}.</p><p><a href=\"{Html(options.Value.PortalBaseUrl)}\">Open your portal</a></p>");
+    }
+}
+
+/// <summary>Queue trigger of <c>notices</c>.</summary>
+internal sealed class NoticesTrigger(NoticeSender notices) : IQueueTrigger
+{
+    public Task RunAsync(QueueTriggerMessage message, CancellationToken cancellationToken) =>
+        notices.SendAsync(JsonSerializer.Deserialize<NoticeMessage>(message.Body.ToString(), ClientHubJson.Stored)
+            ?? throw new InvalidDataException($"Empty notice {message.MessageId}."), cancellationToken);
+}
