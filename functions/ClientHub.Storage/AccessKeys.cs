@@ -9,7 +9,8 @@ namespace ClientHub.Storage;
 public enum AccessKeyKind { Staff, Portal }
 
 /// <summary>What a valid key or portal token grants.</summary>
-public sealed record AccessGrant(string KeyId, AccessKeyKind Kind, FirmId FirmId, string? StaffId, string? AccountId, string? ContactId);
+public sealed record AccessGrant(
+    string KeyId, AccessKeyKind Kind, FirmId FirmId, string? StaffId, string? AccountId, string? ContactId, DateTimeOffset IssuedAt);
 
 /// <summary>
 /// Staff API keys (<c>chk_</c>) and client portal tokens (<c>chp_</c>). A secret is
@@ -26,7 +27,8 @@ public sealed class AccessKeys(TableServiceClient tables, StorageNames names, Ti
         FirmId firmId, string staffId, CancellationToken cancellationToken)
     {
         var (keyId, secret) = NewSecret(StaffPrefix);
-        var added = await _table.AddEntityAsync(NewRow(keyId, secret, AccessKeyKind.Staff, firmId, staffId, null, null, null), cancellationToken);
+        var added = await _table.AddEntityAsync(NewRow(keyId, secret, AccessKeyKind.Staff, firmId, staffId, null, null, null, time.GetUtcNow()),
+            cancellationToken);
         return (keyId, secret, added.Headers.ETag ?? default);
     }
 
@@ -35,8 +37,8 @@ public sealed class AccessKeys(TableServiceClient tables, StorageNames names, Ti
     {
         var (keyId, secret) = NewSecret(PortalPrefix);
         var expiresAt = time.GetUtcNow() + lifetime;
-        var added = await _table.AddEntityAsync(NewRow(keyId, secret, AccessKeyKind.Portal, firmId, null, accountId, contactId, expiresAt),
-            cancellationToken);
+        var added = await _table.AddEntityAsync(
+            NewRow(keyId, secret, AccessKeyKind.Portal, firmId, null, accountId, contactId, expiresAt, time.GetUtcNow()), cancellationToken);
         return (secret, expiresAt, added.Headers.ETag ?? default);
     }
 
@@ -56,7 +58,7 @@ public sealed class AccessKeys(TableServiceClient tables, StorageNames names, Ti
         var kind = Enum.Parse<AccessKeyKind>(e.GetString("Kind"));
         if (!presented.StartsWith(kind == AccessKeyKind.Staff ? StaffPrefix : PortalPrefix, StringComparison.Ordinal)) return null;
         return new AccessGrant(keyId, kind, new FirmId(e.GetString("FirmId")), e.GetString("StaffId"), e.GetString("AccountId"),
-            e.GetString("ContactId"));
+            e.GetString("ContactId"), e.GetDateTimeOffset("IssuedAt") ?? DateTimeOffset.MinValue);
     }
 
     /// <summary>The staff member a staff key of the firm belongs to; null when no such key belongs to the firm.</summary>
@@ -83,7 +85,7 @@ public sealed class AccessKeys(TableServiceClient tables, StorageNames names, Ti
     private static byte[] Hash(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
 
     private static TableEntity NewRow(string keyId, string secret, AccessKeyKind kind, FirmId firmId, string? staffId,
-        string? accountId, string? contactId, DateTimeOffset? expiresAt) => new(keyId, "")
+        string? accountId, string? contactId, DateTimeOffset? expiresAt, DateTimeOffset issuedAt) => new(keyId, "")
     {
         ["Hash"] = Convert.ToHexString(Hash(secret)),
         ["Kind"] = kind.ToString(),
@@ -92,6 +94,7 @@ public sealed class AccessKeys(TableServiceClient tables, StorageNames names, Ti
         ["AccountId"] = accountId,
         ["ContactId"] = contactId,
         ["ExpiresAt"] = expiresAt,
+        ["IssuedAt"] = issuedAt,
         ["Revoked"] = false,
     };
 }

@@ -42,6 +42,14 @@ public sealed record Account(string Id, string Name, AccountType Type, IReadOnly
 
 public sealed record Contact(string Id, string AccountId, string Name, string Email, bool Notify, bool PortalAccess)
 {
+    /// <summary>
+    /// Portal tokens issued before this moment are void: turning portal access off revokes every token the contact holds, and
+    /// turning it on again does not bring them back.
+    /// </summary>
+    public DateTimeOffset? PortalTokensValidFrom { get; init; }
+
+    public bool Accepts(DateTimeOffset tokenIssuedAt) => PortalAccess && (PortalTokensValidFrom is not { } from || tokenIssuedAt > from);
+
     [JsonIgnore]
     public string FirstName => Name.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? Name;
 }

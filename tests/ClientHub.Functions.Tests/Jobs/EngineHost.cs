@@ -107,7 +107,8 @@ public sealed class Scenario(ClientHubHost host, TestFirm firm)
         _ = item["type"]!.GetValue<string>() switch
         {
             "task" => await Api.PatchAsJsonAsync($"/api/tasks/{id}", new { status = "Done" }).ExpectAsync(200),
-            "invoice" => await Api.PostAsJsonAsync($"/api/invoices/{id}/payments", new { amount = 100000 }).ExpectAsync(200),
+            "invoice" => await Api.PostAsJsonAsync($"/api/invoices/{id}/payments",
+                new { amount = (await Api.GetAsync($"/api/invoices/{id}").ExpectAsync(200))["balance"]!.GetValue<decimal>() }).ExpectAsync(200),
             "request" => await Api.PatchAsJsonAsync($"/api/requests/{id}", new { status = "Completed" }).ExpectAsync(200),
             var other => throw new NotSupportedException(other),
         };

@@ -43,7 +43,7 @@ internal sealed class AccessKeyAuthenticationHandler(
         else
         {
             var contact = await documents.GetAsync<Contact>(grant.FirmId, DocumentKinds.Contact, grant.ContactId!, Context.RequestAborted);
-            if (contact is null || !contact.Value.PortalAccess) return AuthenticateResult.Fail("The contact has no portal access.");
+            if (contact is null || !contact.Value.Accepts(grant.IssuedAt)) return AuthenticateResult.Fail("The contact has no portal access.");
             claims.Add(new(ClaimNames.Kind, ClaimNames.PortalKind));
             claims.Add(new(ClaimNames.Account, grant.AccountId!));
             claims.Add(new(ClaimNames.Contact, grant.ContactId!));

@@ -72,7 +72,7 @@ public static class ContactsApi
     }
 
     private static async Task<Results<Ok<Contact>, NotFound, ValidationProblem>> UpdateContactAsync(string id, UpdateContactRequest request,
-        StaffCaller caller, FirmDocuments documents, HttpRequest http, CancellationToken cancellationToken)
+        StaffCaller caller, FirmDocuments documents, TimeProvider time, HttpRequest http, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         if (request.Name is not null) errors.Required("name", request.Name);
@@ -87,6 +87,7 @@ public static class ContactsApi
             Email = request.Email?.Trim() ?? stored.Value.Email,
             Notify = request.Notify ?? stored.Value.Notify,
             PortalAccess = request.PortalAccess ?? stored.Value.PortalAccess,
+            PortalTokensValidFrom = request.PortalAccess == false && stored.Value.PortalAccess ? time.GetUtcNow() : stored.Value.PortalTokensValidFrom,
         };
         try
         {
