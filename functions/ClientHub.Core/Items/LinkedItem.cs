@@ -100,8 +100,6 @@ public sealed record RequestSummary(int Sent, int Todo, int InProgress, int Done
         return new(list.Count, list.Count(i => i.Status == TaskStatus.Todo), list.Count(i => i.Status == TaskStatus.InProgress),
             list.Count(i => i.Status == TaskStatus.Done));
     }
-
-    public RequestSummary Plus(RequestSummary other) => new(Sent + other.Sent, Todo + other.Todo, InProgress + other.InProgress, Done + other.Done);
 }
 
 /// <summary>A comment or reply; <c>By</c> is <c>staff:{id}</c> or <c>contact:{id}</c>.</summary>

@@ -64,6 +64,8 @@ public sealed class PortalTests(PortalHost host) : IClassFixture<PortalHost>
         var firmView = await s.Api.GetAsync($"/api/requests/{requestId}").ExpectAsync(200);
         Assert.Equal(new[] { 2, 1, 1, 0 }, new[] { "sent", "todo", "inProgress", "done" }.Select(k => firmView["summary"]![k]!.GetValue<int>()));
         await client.Http.PatchAsJsonAsync($"/api/portal/requests/{requestId}/items/i1", new { status = "Done" }).ExpectAsync(200);
+        var perJob = await s.Api.GetAsync($"/api/jobs/{jobId}/request-summary").ExpectAsync(200);
+        Assert.Equal(new[] { 1, 2, 1, 0, 1 }, new[] { "requests", "sent", "todo", "inProgress", "done" }.Select(k => perJob[k]!.GetValue<int>()));
         await client.Http.PostAsJsonAsync($"/api/portal/requests/{requestId}/items/i2/comments", new { text = "Mine comes next week" })
             .ExpectAsync(200);
         var answered = await s.Api.PostAsJsonAsync($"/api/requests/{requestId}/items/i2/comments", new { text = "Thanks, no rush" }).ExpectAsync(200);

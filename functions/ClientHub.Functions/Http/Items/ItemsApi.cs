@@ -19,6 +19,7 @@ public sealed record CreateRequestRequest(
 public sealed record PatchRequestRequest(string? Title, string? Description, RequestStatus? Status);
 public sealed record PaymentRequest(decimal Amount);
 public sealed record ReplyRequest(string Text);
+public sealed record JobRequestSummary(int Requests, int Sent, int Todo, int InProgress, int Done);
 
 /// <summary>
 /// Linked items on the firm side, answered with their <c>type</c> as in a job's item list. Every change goes through
@@ -45,6 +46,7 @@ public static class ItemsApi
             GetAsync<RequestItem>(id, caller, store, r, ct));
         requests.MapPatch("/{id}", PatchRequestAsync);
         requests.MapPost("/{id}/items/{itemId}/comments", CommentOnRequestAsync);
+        group.MapGet("/jobs/{id}/request-summary", RequestSummaryAsync).WithTags("Requests");
 
         group.MapGet("/organizers/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) =>
             GetAsync<OrganizerItem>(id, caller, store, r, ct)).WithTags("Organizers");
@@ -233,6 +235,25 @@ public static class ItemsApi
     internal static ValidationProblem? PaymentProblem(PaymentRequest request) => request.Amount is <= 0 or > InvoiceItem.MaxAmount
         ? new ValidationErrors().Add("amount", $"A positive amount of at most {InvoiceItem.MaxAmount:0} is required.").ToResult()
         : null;
+
+    /// <summary>Welyb's progress counts over every request of a job (its own, of every stage entry): what was asked, and how far the client is.</summary>
+    private static async Task<Results<Ok<JobRequestSummary>, NotFound>> RequestSummaryAsync(string id, StaffCaller caller, JobStore store,
+        CancellationToken cancellationToken)
+    {
+        var jobId = new JobId(id);
+        if (await store.GetAsync(caller.FirmId, jobId, cancellationToken) is null) return TypedResults.NotFound();
+        var requests = new List<RequestItem>();
+        string? continuationToken = null;
+        do
+        {
+            var page = await store.ListItemsAsync(caller.FirmId, new ItemQuery(ItemTypes.Request, jobId), HttpConventions.MaxPageSize,
+                continuationToken, cancellationToken);
+            requests.AddRange(page.Items.OfType<RequestItem>());
+            continuationToken = page.ContinuationToken;
+        } while (continuationToken is not null);
+        var total = RequestSummary.Of(requests.SelectMany(r => r.Items));
+        return TypedResults.Ok(new JobRequestSummary(requests.Count, total.Sent, total.Todo, total.InProgress, total.Done));
+    }
 
     /// <summary>The firm answers on a request's item; comments from both sides are kept in order, newest last.</summary>
     private static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> CommentOnRequestAsync(string id, string itemId,
