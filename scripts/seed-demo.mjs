@@ -248,9 +248,21 @@ async function seed() {
     jobId: job.id,
     seededAt: new Date().toISOString(),
   };
+  save(demo);
+  return demo;
+}
+
+function save(demo) {
   mkdirSync(dirname(demoFile), { recursive: true });
   writeFileSync(demoFile, JSON.stringify(demo, null, 2) + "\n", { mode: 0o600 });
-  return demo;
+}
+
+/** The demo contact's portal token: the stored one while it works, else a new one (tokens expire after 30 days). */
+async function portalToken(demo) {
+  if (demo.portalToken && (await call("GET", "/api/portal/jobs", demo.portalToken)).status === 200) return demo.portalToken;
+  const issued = await must("POST", `/api/contacts/${encodeURIComponent(demo.contactId)}/portal-token`, demo.apiKey);
+  save({ ...demo, portalToken: issued.token });
+  return issued.token;
 }
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
@@ -296,11 +308,21 @@ async function tryIt(demo) {
     lines.push(`  curl -s ${auth} ${jobUrl}`);
     return lines.join("\n");
   }
-  const [path, done] = item.type === "task" ? ["tasks", "Done"] : ["requests", "Completed"];
   lines.push(`Try it: the demo job "${job.name}" waits in stage "${job.stageName}" for its ${item.type}.`);
-  lines.push(`Complete the ${item.type} and the job moves to the next stage by itself (its orchestration runs the next stage's automations: allow a few seconds).`);
-  lines.push(`  curl -s ${auth} ${jobUrl}/items`);
-  lines.push(`  curl -s -X PATCH ${auth} -H "Content-Type: application/json" -d '{"status":"${done}"}' ${baseUrl}/api/${path}/${item.id}`);
+  if (item.type === "request") {
+    // The client's part, done the client's way: through the portal, with the contact's token.
+    const portal = `-H "Authorization: Bearer ${demo.portalToken}"`;
+    const requestUrl = `${baseUrl}/api/portal/requests/${item.id}`;
+    lines.push(`Do the client's part in the portal (as Jordan Rivera): upload a document to the request's first item, then submit it;`);
+    lines.push(`the job moves to the next stage by itself (its orchestration runs the next stage's automations: allow a few seconds).`);
+    lines.push(`  curl -s ${portal} ${requestUrl}`);
+    lines.push(`  curl -s ${portal} -F file=@README.md ${requestUrl}/items/i1/documents`);
+    lines.push(`  curl -s -X POST ${portal} ${requestUrl}/submit`);
+  } else {
+    lines.push(`Complete the task and the job moves to the next stage by itself (allow a few seconds).`);
+    lines.push(`  curl -s ${auth} ${jobUrl}/items`);
+    lines.push(`  curl -s -X PATCH ${auth} -H "Content-Type: application/json" -d '{"status":"Done"}' ${baseUrl}/api/tasks/${item.id}`);
+  }
   lines.push(`  curl -s ${auth} ${jobUrl}`);
   return lines.join("\n");
 }
@@ -313,7 +335,9 @@ try {
     demo = await seed();
     console.log(`Seeded demo firm "${demo.firmName}": pipeline "Individual tax return" (5 stages), account "Jordan Rivera", one job.`);
   }
+  demo.portalToken = await portalToken(demo);
   console.log(`Demo firm API key: ${demo.apiKey}`);
+  console.log(`Demo portal token: ${demo.portalToken} (contact Jordan Rivera)`);
   console.log("");
   try {
     console.log(await tryIt(demo));

@@ -14,7 +14,7 @@ public sealed class DemoSeedTests : IDisposable
     public void Dispose() => File.Delete(_demoFile);
 
     [Fact]
-    public async Task The_demo_job_moves_on_by_itself_when_its_request_is_completed_and_a_second_run_seeds_nothing()
+    public async Task The_demo_job_moves_on_by_itself_when_its_client_submits_the_request_in_the_portal_and_a_second_run_seeds_nothing()
     {
         using var host = await HostProcess.StartAsync(HostProcess.FreePort(), new Dictionary<string, string>
         {
@@ -35,12 +35,17 @@ public sealed class DemoSeedTests : IDisposable
             list => list.Any(i => i!["type"]!.GetValue<string>() == "request"), "the demo request is created");
         var request = items.Single(i => i!["type"]!.GetValue<string>() == "request")!["id"]!.GetValue<string>();
 
-        await api.PatchAsJsonAsync($"/api/requests/{request}", new { status = "Completed" }).ExpectAsync(200);
+        using var portal = new HttpClient { BaseAddress = new Uri(host.BaseUrl) };
+        portal.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", demo["portalToken"]!.GetValue<string>());
+        await portal.PatchAsJsonAsync($"/api/portal/requests/{request}/items/i1", new { status = "Done" }).ExpectAsync(200);
+        await portal.PostAsync($"/api/portal/requests/{request}/submit", null).ExpectAsync(200);
 
         await Eventually.HoldsAsync(() => api.GetAsync($"/api/jobs/{jobId}").ExpectAsync(200),
             job => job["stageName"]!.GetValue<string>() == "Preparation", "the demo job moves on by itself");
         Assert.Equal(0, await SeedAsync(host.BaseUrl));
-        Assert.Equal(demo["firmId"]!.GetValue<string>(), JsonNode.Parse(await File.ReadAllTextAsync(_demoFile))!["firmId"]!.GetValue<string>());
+        var again = JsonNode.Parse(await File.ReadAllTextAsync(_demoFile))!;
+        Assert.Equal(demo["firmId"]!.GetValue<string>(), again["firmId"]!.GetValue<string>());
+        Assert.Equal(demo["portalToken"]!.GetValue<string>(), again["portalToken"]!.GetValue<string>());
     }
 
     private async Task<int> SeedAsync(string baseUrl)
