@@ -107,6 +107,8 @@ public static class ClientHubApplication
             provider.GetRequiredService<StorageNames>(), provider.GetRequiredService<IOptions<EngineOptions>>().Value.OutboxMarkLifetime));
         services.AddSingleton<JobStore>();
         services.AddSingleton<JobCards>();
+        services.AddSingleton<FirmClock>();
+        services.AddSingleton<Http.Jobs.JobViews>();
         services.AddSingleton<EmailLog>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddSingleton<JobEngine>();
@@ -123,6 +125,7 @@ public static class ClientHubApplication
         services.AddActivity<RunAutomationActivity>(RunAutomationActivity.Name);
         services.AddActivity<FailAutomationActivity>(FailAutomationActivity.Name);
         services.AddActivity<SendReminderActivity>(SendReminderActivity.Name);
+        services.AddActivity<FlagStageOverdueActivity>(FlagStageOverdueActivity.Name);
         return services;
     }
 

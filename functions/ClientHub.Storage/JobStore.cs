@@ -30,7 +30,7 @@ public sealed record AutomationRun(FirmId FirmId, JobId JobId, int EntrySeq, int
 }
 
 /// <summary>A <see cref="Notify"/> on its way; <c>Owner</c> is the item's partition owner (a job id, or "f"), where its emails are claimed.</summary>
-public sealed record NoticeMessage(string Id, FirmId FirmId, string Owner, string ItemId, NoticeAudience Audience, string What, DateTimeOffset At);
+public sealed record NoticeMessage(string Id, FirmId FirmId, string Owner, string? ItemId, NoticeAudience Audience, string What, DateTimeOffset At);
 
 public sealed record JobEventMessage(
     string Id, FirmId FirmId, JobId JobId, string Type, string? FromStageId, string? ToStageId, string? ItemId, DateTimeOffset At);

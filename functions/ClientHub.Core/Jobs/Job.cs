@@ -63,6 +63,21 @@ public sealed record Job
     /// <summary>Whether an automation of the job ever scheduled reminders: only then does its orchestration look for them.</summary>
     public bool HasReminders { get; init; }
 
+    /// <summary>When the current stage entry began (the stage's time limit counts from it).</summary>
+    public DateTimeOffset? EnteredAt { get; init; }
+
+    /// <summary>When this entry outstays its stage's time limit (fixed at entry); null when the stage has none.</summary>
+    public DateTimeOffset? StageDueAt { get; init; }
+
+    /// <summary>The job outstayed its stage's time limit in this entry, and its assignees were told.</summary>
+    public bool StageOverdue { get; init; }
+
+    /// <summary>Flagged, or past the limit already while the orchestration's timer is on its way.</summary>
+    public bool IsStageOverdue(DateTimeOffset now) => Status == JobStatus.Active && (StageOverdue || StageDueAt <= now);
+
+    /// <summary>Active, with a due date before <paramref name="today"/> (the firm's date).</summary>
+    public bool IsOverdue(DateOnly today) => Status == JobStatus.Active && DueDate < today;
+
     /// <summary>Incomplete action-requiring items linked in the current entry.</summary>
     public int PendingItems { get; init; }
 
@@ -92,5 +107,5 @@ public static class HistoryKinds
 {
     public const string Added = "added", Moved = "moved", Automation = "automation", AutomationSkipped = "automationSkipped",
         AutomationFailed = "automationFailed", Retried = "retried", ItemCompleted = "itemCompleted", Completed = "completed",
-        Archived = "archived", Updated = "updated";
+        Archived = "archived", Updated = "updated", StageOverdue = "stageOverdue", Escalated = "escalated";
 }

@@ -29,9 +29,10 @@ public enum NoticeAudience { Firm, Client }
 
 /// <summary>
 /// Someone must hear by email of what happened to an item: the firm (the job's assignees, or its owners) of a client's action
-/// (a submission, a signature, a payment), or the client of the firm's (a request reopened). One notice is one email per recipient.
+/// (a submission, a signature, a payment), or the client of the firm's (a request reopened); or of the job itself (no item: a stage
+/// time limit passed). One notice is one email per recipient.
 /// </summary>
-public sealed record Notify(string ItemId, NoticeAudience Audience, string What) : JobEffect;
+public sealed record Notify(string? ItemId, NoticeAudience Audience, string What) : JobEffect;
 
 /// <summary>The outcome of a transition: the new job row, what it caused, and what history records.</summary>
 public sealed record Transition(Job Job, IReadOnlyList<JobEffect> Effects, IReadOnlyList<HistoryEntry> History)

@@ -104,6 +104,21 @@ public static class JobMachine
         return updated.Automation == AutomationState.Idle ? result.Then(j => TryAutomove(j, pipeline, account, now)) : result;
     }
 
+    /// <summary>
+    /// The entry outstayed its stage's time limit: the job is flagged and its assignees told, once. Nothing happens for an
+    /// older entry, an ended job, one already flagged, or before the limit.
+    /// </summary>
+    public static Transition StageOverdue(Job job, int entrySeq, Pipeline pipeline, DateTimeOffset now)
+    {
+        if (job.EntrySeq != entrySeq || job.Status != JobStatus.Active || job.StageOverdue || job.StageDueAt is not { } due || due > now)
+            return Transition.None(job);
+        var stage = pipeline.Find(job.StageId)?.Name ?? job.StageId;
+        var days = job.EnteredAt is { } entered ? $"{(due - entered).TotalDays:0}-day " : "";
+        return new Transition(job with { StageOverdue = true, UpdatedAt = now },
+            [new Notify(null, NoticeAudience.Firm, $"has been in stage {stage} past its {days}time limit")],
+            [new HistoryEntry(now, HistoryKinds.StageOverdue, job.StageId, job.StageId, Actor.System, $"{days}time limit passed")]);
+    }
+
     public static Transition Complete(Job job, Actor by, DateTimeOffset now)
     {
         if (job.Status != JobStatus.Active) throw new StageTransitionRejected(job.Id, job.StageId, job.StageId, $"The job is already {job.Status}.");
@@ -139,6 +154,9 @@ public static class JobMachine
             Automation = AutomationState.Running,
             AutomationError = null,
             EntryVisibilityOverride = visible,
+            EnteredAt = now,
+            StageDueAt = stage.LimitFor(now),
+            StageOverdue = false,
             // A stage without "update client-facing status" keeps the previous stage's setting.
             ClientFacing = visible is { } v && job.ClientFacing is { } carried ? carried with { Visible = v } : job.ClientFacing,
             UpdatedAt = now,

@@ -24,6 +24,12 @@ public sealed record Stage
     public bool Automove { get; init; }
     public Conditions? Conditions { get; init; }
     public IReadOnlyList<Automation> Automations { get; init; } = [];
+
+    /// <summary>TaxDome's stage time limit: a job in the stage longer than this is flagged and its assignees told, once per entry.</summary>
+    public int? TimeLimitDays { get; init; }
+
+    /// <summary>When a job that enters at <paramref name="enteredAt"/> outstays <see cref="TimeLimitDays"/>; null without a limit.</summary>
+    public DateTimeOffset? LimitFor(DateTimeOffset enteredAt) => TimeLimitDays is { } days ? enteredAt.AddDays(days) : null;
 }
 
 public sealed record Reminders(bool Enabled, int DaysBetween = 3, int Count = 1);

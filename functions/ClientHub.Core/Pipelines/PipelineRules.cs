@@ -8,6 +8,9 @@ namespace ClientHub.Core.Pipelines;
 /// </summary>
 public static class PipelineRules
 {
+    /// <summary>The longest stage time limit: ten years is beyond any real stage.</summary>
+    public const int MaxTimeLimitDays = 3650;
+
     public const int MinStages = 2, MinDaysBetween = 1, MaxDaysBetween = 365, MaxReminderCount = 20;
 
     /// <summary>The templates the pipeline's automations instantiate.</summary>
@@ -67,6 +70,7 @@ public static class PipelineRules
             if ((isFirst || isLast) && stage.Conditions is { IsEmpty: false })
                 v.Add($"{field}.conditions", "The first and last stages cannot have tag conditions.");
             ValidateConditions(v, $"{field}.conditions", stage.Conditions, references);
+            if (stage.TimeLimitDays is < 1 or > MaxTimeLimitDays) v.Add($"{field}.timeLimitDays", $"Between 1 and {MaxTimeLimitDays} days.");
 
             var automations = v.List($"{field}.automations", stage.Automations);
             for (var j = 0; j < automations.Count; j++)

@@ -103,6 +103,12 @@ public sealed class AutomationStep(JobEngine engine, JobStore store, AutomationR
             return new JobProgress(next, false, [], now);
         }
         var reminders = job.HasReminders ? await store.PendingRemindersAsync(job.FirmId, job.Id, cancellationToken) : [];
-        return new JobProgress(null, false, reminders.Select(r => new ReminderDue(r.ItemId, r.NextSequence, r.NextDueAt)).ToList(), now);
+        return new JobProgress(null, false, reminders.Select(r => new ReminderDue(r.ItemId, r.NextSequence, r.NextDueAt)).ToList(), now,
+            job is { StageOverdue: false, StageDueAt: { } limit } ? new StageLimit(job.EntrySeq, limit) : null);
     }
+
+    /// <summary>The stage's time limit passed: flag the entry and tell the assignees, in one transaction, once.</summary>
+    public async Task FlagStageOverdueAsync(StageLimitRun run, CancellationToken cancellationToken) =>
+        await engine.TransitionAsync(run.FirmId, run.JobId, null, c => JobMachine.StageOverdue(c.Job, run.EntrySeq, c.Pipeline, engine.Now) is var t
+            && t.Job != c.Job ? JobWrite.Of(t) : null, cancellationToken);
 }

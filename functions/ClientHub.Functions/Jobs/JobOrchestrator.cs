@@ -17,7 +17,19 @@ public sealed record JobWake(AutomationRun? Run, long Clock = 0);
 /// chain runs; otherwise whether the job has ended, and the reminders it still has to send.
 /// </summary>
 /// <param name="Now">The host's time (the test clock's when it is on) at which the reminders were read.</param>
-public sealed record JobProgress(AutomationRun? Next, bool Ended, IReadOnlyList<ReminderDue> Reminders, DateTimeOffset Now);
+/// <param name="StageLimit">The entry's stage time limit, while it has not been flagged.</param>
+public sealed record JobProgress(AutomationRun? Next, bool Ended, IReadOnlyList<ReminderDue> Reminders, DateTimeOffset Now,
+    StageLimit? StageLimit = null)
+{
+    /// <summary>When the orchestration must look at the job next by itself; null when only a wake will do.</summary>
+    public DateTimeOffset? NextDueAt => Reminders.Select(r => (DateTimeOffset?)r.DueAt).Append(StageLimit?.DueAt).Min();
+}
+
+/// <summary>Stage entry #<paramref name="EntrySeq"/> outstays its time limit at <paramref name="DueAt"/> (host time).</summary>
+public sealed record StageLimit(int EntrySeq, DateTimeOffset DueAt);
+
+/// <summary>The input of <see cref="FlagStageOverdueActivity"/>.</summary>
+public sealed record StageLimitRun(FirmId FirmId, JobId JobId, int EntrySeq);
 
 /// <summary>Reminder #<paramref name="Sequence"/> of an item, due at <paramref name="DueAt"/> (host time).</summary>
 public sealed record ReminderDue(string ItemId, int Sequence, DateTimeOffset DueAt);
@@ -34,7 +46,8 @@ public sealed record ReminderRun(FirmId FirmId, JobId JobId, string ItemId, int 
 /// <summary>
 /// A job's orchestration: one instance per job (<see cref="JobOrchestrations.InstanceId"/>), alive from the
 /// job's add until it is completed or archived. It runs each stage entry's automations one activity after
-/// another, holds the durable timers of the job's reminders, and sleeps in between until a transition wakes it.
+/// another, holds the durable timers of the job's reminders and of its stage's time limit, and sleeps in between until a
+/// transition wakes it.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -101,13 +114,16 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobOrchestration, string>
         if (progress.Ended) return "ended";
 
         var due = progress.Reminders.Where(r => r.DueAt <= progress.Now).ToList();
-        if (due.Count > 0)
+        var overdue = progress.StageLimit is { } limit && limit.DueAt <= progress.Now ? limit : null;
+        if (due.Count > 0 || overdue is not null)
         {
             foreach (var reminder in due)
             {
                 var send = new ReminderRun(input.FirmId, input.JobId, reminder.ItemId, reminder.Sequence);
                 await context.CallActivityAsync(SendReminderActivity.Name, send, Retry);
             }
+            if (overdue is not null)
+                await context.CallActivityAsync(FlagStageOverdueActivity.Name, new StageLimitRun(input.FirmId, input.JobId, overdue.EntrySeq), Retry);
             context.ContinueAsNew(input with { Run = null }, preserveUnprocessedEvents: true);
             return "";
         }
@@ -116,9 +132,9 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobOrchestration, string>
         context.SetCustomStatus(input.Clock);
         using var cancel = new CancellationTokenSource();
         var wake = context.WaitForExternalEvent<JobWake>(WakeEvent, cancel.Token);
-        if (progress.Reminders.Count > 0)
+        if (progress.NextDueAt is { } dueAt)
         {
-            var sleep = progress.Reminders.Min(r => r.DueAt) - progress.Now;
+            var sleep = dueAt - progress.Now;
             await Task.WhenAny(wake, context.CreateTimer(context.CurrentUtcDateTime + (sleep < LongestSleep ? sleep : LongestSleep), cancel.Token));
         }
         else await wake;
@@ -159,6 +175,18 @@ public sealed class FailAutomationActivity(AutomationStep step) : TaskActivity<A
 
     public override Task<JobProgress> RunAsync(TaskActivityContext context, AutomationFailure input) =>
         step.FailAsync(input.Run, input.Error, CancellationToken.None);
+}
+
+/// <summary>Flags a job that outstayed its stage's time limit (and tells its assignees), unless it moved on or ended meanwhile.</summary>
+public sealed class FlagStageOverdueActivity(AutomationStep step) : TaskActivity<StageLimitRun, string>
+{
+    public const string Name = "FlagStageOverdue";
+
+    public override async Task<string> RunAsync(TaskActivityContext context, StageLimitRun input)
+    {
+        await step.FlagStageOverdueAsync(input, CancellationToken.None);
+        return "";
+    }
 }
 
 /// <summary>Sends one reminder of an item, unless the item is complete or the job has ended meanwhile.</summary>

@@ -25,20 +25,22 @@ public sealed class NoticeSender(JobStore store, FirmDocuments documents, Contac
 
     public async Task SendAsync(NoticeMessage notice, CancellationToken cancellationToken)
     {
+        var item = notice.ItemId is { } itemId ? (await store.GetItemAsync(notice.FirmId, itemId, cancellationToken))?.Value : null;
         // An item deleted since has nothing left to tell anyone about.
-        if ((await store.GetItemAsync(notice.FirmId, notice.ItemId, cancellationToken))?.Value is not { } item) return;
-        var job = item.JobId is { } jobId ? (await store.GetAsync(notice.FirmId, jobId, cancellationToken))?.Value : null;
-        var account = item.AccountId is { } accountId
-            ? (await documents.GetAsync<Account>(notice.FirmId, DocumentKinds.Account, accountId, cancellationToken))?.Value
-            : null;
+        if (notice.ItemId is not null && item is null) return;
+        JobId? jobId = item is null ? new JobId(notice.Owner) : item.JobId;
+        var job = jobId is { } id ? (await store.GetAsync(notice.FirmId, id, cancellationToken))?.Value : null;
+        var accountId = item?.AccountId ?? job?.AccountId;
+        var account = accountId is null ? null
+            : (await documents.GetAsync<Account>(notice.FirmId, DocumentKinds.Account, accountId, cancellationToken))?.Value;
         var firm = await emails.FirmAsync(notice.FirmId, cancellationToken);
         var recipients = notice.Audience == NoticeAudience.Firm
             ? await StaffAsync(notice.FirmId, job, cancellationToken)
-            : await ContactsAsync(notice.FirmId, item.AccountId, cancellationToken);
+            : await ContactsAsync(notice.FirmId, accountId, cancellationToken);
         var (subject, body) = Compose(notice, job, account, firm);
         foreach (var to in recipients)
             await emails.SendOnceAsync(notice.FirmId, new JobId(notice.Owner), $"notice:{notice.Id}:{to.Id}",
-                new OutgoingEmail(to.Email, to.Name, subject, body), new EmailContext(EmailPurposes.Notification, item.Id, item.JobId, item.AccountId),
+                new OutgoingEmail(to.Email, to.Name, subject, body), new EmailContext(EmailPurposes.Notification, notice.ItemId, job?.Id, accountId),
                 cancellationToken);
     }
 
@@ -58,9 +60,12 @@ public sealed class NoticeSender(JobStore store, FirmDocuments documents, Contac
     {
         string Html(string? text) => WebUtility.HtmlEncode(text ?? "");
         var about = job is null ? "" : $" ({job.Name})";
+        // Of an item, the client did something; of the job itself, the job is the subject.
+        var who = notice.ItemId is null ? job?.Name ?? "A job" : account?.Name ?? "A client";
         return notice.Audience == NoticeAudience.Firm
-            ? ($"{account?.Name ?? "A client"} {notice.What}{about}",
-                $"<p>{Html(account?.Name ?? "A client")} {Html(notice.What)}{Html(about)}.</p><p>Item {Html(notice.ItemId)}.</p>")
+            ? notice.ItemId is null
+                ? ($"{who} {notice.What}", $"<p>{Html(who)} {Html(notice.What)}.</p>")
+                : ($"{who} {notice.What}{about}", $"<p>{Html(who)} {Html(notice.What)}{Html(about)}.</p><p>Item {Html(notice.ItemId)}.</p>")
             : ($"{firm?.Name ?? "Your accountant"}: {notice.What}",
                 $"<p>{Html(notice.What)}{Html(about)}.</p><p><a href=\"{Html(options.Value.PortalBaseUrl)}\">Open your portal</a></p>");
     }

@@ -12,22 +12,25 @@ public sealed record AutomationView(string State, string? Error);
 /// <summary>A job as API.md shows it.</summary>
 public sealed record JobResponse(string Id, string Name, string AccountId, string AccountName, string PipelineId, string StageId, string? StageName,
     int EntrySeq, JobStatus Status, IReadOnlyList<string> AssigneeIds, Priority Priority, DateOnly? StartDate, DateOnly? DueDate,
-    ClientFacingStatusView? ClientFacingStatus, int PendingItems, AutomationView Automation, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    ClientFacingStatusView? ClientFacingStatus, int PendingItems, AutomationView Automation, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    /// <summary>Active, and its due date is before the firm's today.</summary>
+    public bool Overdue { get; init; }
+
+    /// <summary>In its stage longer than the stage's time limit.</summary>
+    public bool StageOverdue { get; init; }
+}
 
 public sealed record ItemView(string Type, string Id, int StageEntrySeq, string Status, bool Complete, bool Manual);
 
 public sealed record MoveResponse(JobResponse Job, IReadOnlyList<ItemView> UnfinishedItems);
 
-/// <summary>Names that a job row refers to by id (stage, client-facing status), loaded once per request.</summary>
-public sealed record JobNames(IReadOnlyDictionary<string, Pipeline> Pipelines, IReadOnlyDictionary<string, ClientFacingStatus> Statuses)
+/// <summary>
+/// What a job row refers to by id (stage, client-facing status) and the firm's today (for <c>overdue</c>), loaded once per request.
+/// </summary>
+public sealed record JobNames(IReadOnlyDictionary<string, Pipeline> Pipelines, IReadOnlyDictionary<string, ClientFacingStatus> Statuses,
+    DateTimeOffset Now, DateOnly Today)
 {
-    public static async Task<JobNames> LoadAsync(FirmDocuments documents, FirmId firmId, CancellationToken cancellationToken)
-    {
-        var pipelines = documents.ListAllAsync<Pipeline>(firmId, DocumentKinds.Pipeline, cancellationToken);
-        var statuses = documents.ListAllAsync<ClientFacingStatus>(firmId, DocumentKinds.Status, cancellationToken);
-        return new JobNames((await pipelines).ToDictionary(p => p.Id), (await statuses).ToDictionary(s => s.Id));
-    }
-
     public JobResponse View(Job job)
     {
         var stage = Pipelines.GetValueOrDefault(job.PipelineId)?.Find(job.StageId);
@@ -40,8 +43,23 @@ public sealed record JobNames(IReadOnlyDictionary<string, Pipeline> Pipelines, I
         var state = job.Automation switch { AutomationState.Running => "running", AutomationState.Failed => "failed", _ => "idle" };
         return new JobResponse(job.Id.Value, job.Name, job.AccountId, job.AccountName, job.PipelineId, job.StageId, stage?.Name, job.EntrySeq,
             job.Status, job.AssigneeIds, job.Priority, job.StartDate, job.DueDate, clientFacing, job.PendingItems,
-            new AutomationView(state, job.AutomationError), job.CreatedAt, job.UpdatedAt);
+            new AutomationView(state, job.AutomationError), job.CreatedAt, job.UpdatedAt)
+        {
+            Overdue = job.IsOverdue(Today), StageOverdue = job.IsStageOverdue(Now),
+        };
     }
 
     public static ItemView View(ItemLink link) => new(link.Type, link.ItemId, link.EntrySeq, link.Status, link.Complete, link.Manual);
+}
+
+/// <summary>Loads <see cref="JobNames"/> for a firm: its pipelines, statuses, and today in its time zone.</summary>
+public sealed class JobViews(FirmDocuments documents, FirmClock clock)
+{
+    public async Task<JobNames> LoadAsync(FirmId firmId, CancellationToken cancellationToken)
+    {
+        var pipelines = documents.ListAllAsync<Pipeline>(firmId, DocumentKinds.Pipeline, cancellationToken);
+        var statuses = documents.ListAllAsync<ClientFacingStatus>(firmId, DocumentKinds.Status, cancellationToken);
+        var today = await clock.TodayAsync(firmId, cancellationToken);
+        return new JobNames((await pipelines).ToDictionary(p => p.Id), (await statuses).ToDictionary(s => s.Id), clock.Now, today);
+    }
 }

@@ -25,7 +25,7 @@ public sealed record MoveJobRequest(string StageId, bool? ClientFacingStatusVisi
 public sealed record LinkItemRequest(string Type, string Id);
 
 public sealed record BoardCard(string Id, string Name, string AccountName, int PendingItems, ClientFacingStatusView? ClientFacingStatus,
-    DateOnly? DueDate, IReadOnlyList<string> AssigneeIds);
+    DateOnly? DueDate, IReadOnlyList<string> AssigneeIds, bool Overdue, bool StageOverdue);
 public sealed record BoardStage(string Id, string Name, IReadOnlyList<BoardCard> Jobs);
 public sealed record BoardResponse(IReadOnlyList<BoardStage> Stages);
 
@@ -41,17 +41,17 @@ public static class JobsApi
         jobs.MapGet("/{id}", GetAsync);
         jobs.MapPatch("/{id}", PatchAsync);
         jobs.MapPost("/{id}/move", MoveAsync);
-        jobs.MapPost("/{id}/complete", (string id, StaffCaller caller, JobEngine engine, FirmDocuments documents, HttpResponse response,
+        jobs.MapPost("/{id}/complete", (string id, StaffCaller caller, JobEngine engine, JobViews views, HttpResponse response,
                 CancellationToken ct) =>
-            SimpleTransitionAsync(id, caller, engine, documents, response,
+            SimpleTransitionAsync(id, caller, engine, views, response,
                 c => JobMachine.Complete(c.Job, Actor.Staff(caller.StaffId), engine.Now), ct)).TakesNoBody();
-        jobs.MapPost("/{id}/archive", (string id, StaffCaller caller, JobEngine engine, FirmDocuments documents, HttpResponse response,
+        jobs.MapPost("/{id}/archive", (string id, StaffCaller caller, JobEngine engine, JobViews views, HttpResponse response,
                 CancellationToken ct) =>
-            SimpleTransitionAsync(id, caller, engine, documents, response,
+            SimpleTransitionAsync(id, caller, engine, views, response,
                 c => JobMachine.Archive(c.Job, Actor.Staff(caller.StaffId), engine.Now), ct)).TakesNoBody();
-        jobs.MapPost("/{id}/retry", (string id, StaffCaller caller, JobEngine engine, FirmDocuments documents, HttpResponse response,
+        jobs.MapPost("/{id}/retry", (string id, StaffCaller caller, JobEngine engine, JobViews views, HttpResponse response,
                 CancellationToken ct) =>
-            SimpleTransitionAsync(id, caller, engine, documents, response,
+            SimpleTransitionAsync(id, caller, engine, views, response,
                 c => JobMachine.Retry(c.Job, c.Pipeline, Actor.Staff(caller.StaffId), c.Account, engine.Now), ct)).TakesNoBody();
         jobs.MapGet("/{id}/history", HistoryAsync);
         jobs.MapGet("/{id}/items", ItemsAsync);
@@ -62,11 +62,11 @@ public static class JobsApi
 
     private static async Task<Results<Created<JobResponse>, ValidationProblem, NotFound>> CreateAsync(
         CreateJobRequest request, StaffCaller caller, JobEngine engine, FirmDocuments documents, HttpResponse response,
-        CancellationToken cancellationToken)
+        JobViews views, CancellationToken cancellationToken)
     {
         var bulk = new BulkCreateJobsRequest([request.AccountId], request.PipelineId, request.StageId, request.Name, request.TemplateId,
             request.AssigneeIds, request.Priority, request.StartDate, request.DueDate, request.ClientFacingStatusVisible);
-        var result = await AddJobsAsync(bulk, caller, engine, documents, cancellationToken);
+        var result = await AddJobsAsync(bulk, caller, engine, documents, views, cancellationToken);
         if (result.Errors is { } errors) return errors.ToResult();
         var (committed, names) = (result.Jobs[0], result.Names!);
         response.SetETag(committed.ETag);
@@ -74,11 +74,11 @@ public static class JobsApi
     }
 
     private static async Task<Results<Created<ListResponse<JobResponse>>, ValidationProblem>> BulkCreateAsync(
-        BulkCreateJobsRequest request, StaffCaller caller, JobEngine engine, FirmDocuments documents, CancellationToken cancellationToken)
+        BulkCreateJobsRequest request, StaffCaller caller, JobEngine engine, FirmDocuments documents, JobViews views, CancellationToken cancellationToken)
     {
         if (request.AccountIds is not { Count: > 0 and <= 500 })
             return new ValidationErrors().Add("accountIds", "Between 1 and 500 account ids are required.").ToResult();
-        var result = await AddJobsAsync(request, caller, engine, documents, cancellationToken);
+        var result = await AddJobsAsync(request, caller, engine, documents, views, cancellationToken);
         if (result.Errors is { } errors) return errors.ToResult();
         return TypedResults.Created("/api/jobs", new ListResponse<JobResponse>(result.Jobs.Select(j => result.Names!.View(j.Job)).ToList(), null));
     }
@@ -86,7 +86,7 @@ public static class JobsApi
     private sealed record AddResult(IReadOnlyList<CommittedJob> Jobs, JobNames? Names, ValidationErrors? Errors);
 
     private static async Task<AddResult> AddJobsAsync(
-        BulkCreateJobsRequest request, StaffCaller caller, JobEngine engine, FirmDocuments documents, CancellationToken cancellationToken)
+        BulkCreateJobsRequest request, StaffCaller caller, JobEngine engine, FirmDocuments documents, JobViews views, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors().MaxLength("name", request.Name, Limits.Name);
         var pipeline = await documents.GetAsync<Pipeline>(caller.FirmId, DocumentKinds.Pipeline, request.PipelineId ?? "", cancellationToken);
@@ -121,7 +121,7 @@ public static class JobsApi
             new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
             async (i, token) => jobs[i] = await engine.AddAsync(NewJob(accounts[i]), pipeline!.Value, accounts[i], request.StageId,
                 request.ClientFacingStatusVisible, Actor.Staff(caller.StaffId), token));
-        return new AddResult(jobs, await JobNames.LoadAsync(documents, caller.FirmId, cancellationToken), null);
+        return new AddResult(jobs, await views.LoadAsync(caller.FirmId, cancellationToken), null);
 
         Job NewJob(Account account) => new()
         {
@@ -150,17 +150,18 @@ public static class JobsApi
         .Replace("[QUARTER]", $"Q{(now.Month - 1) / 3 + 1}", StringComparison.Ordinal);
 
     private static async Task<Results<Ok<JobResponse>, NotFound>> GetAsync(string id, StaffCaller caller, JobStore store, FirmDocuments documents,
-        HttpResponse response, CancellationToken cancellationToken)
+        HttpResponse response, JobViews views, CancellationToken cancellationToken)
     {
         var job = await store.GetAsync(caller.FirmId, new JobId(id), cancellationToken);
         if (job is null) return TypedResults.NotFound();
         response.SetETag(job.ETag);
-        return TypedResults.Ok((await JobNames.LoadAsync(documents, caller.FirmId, cancellationToken)).View(job.Value));
+        return TypedResults.Ok((await views.LoadAsync(caller.FirmId, cancellationToken)).View(job.Value));
     }
 
     private static async Task<Ok<ListResponse<JobResponse>>> ListAsync(StaffCaller caller, JobCards cards, FirmDocuments documents,
         string? pipelineId, string? stageId, JobStatus? status, string? accountId, string? assigneeId, string? tag, string? q, DateOnly? dueBefore,
-        int? pageSize, string? continuationToken, CancellationToken cancellationToken)
+        DateOnly? dueAfter, bool? overdue,
+        int? pageSize, string? continuationToken, JobViews views, CancellationToken cancellationToken)
     {
         var page = await cards.ListAsync(caller.FirmId, pipelineId, stageId, status?.ToString(), accountId,
             HttpConventions.PageSize(pageSize), continuationToken, cancellationToken);
@@ -168,7 +169,7 @@ public static class JobsApi
         if (tag is not null)
             tagged = (await documents.ListAllAsync<Account>(caller.FirmId, DocumentKinds.Account, cancellationToken))
                 .Where(a => a.Tags.Contains(tag, StringComparer.OrdinalIgnoreCase)).Select(a => a.Id).ToHashSet();
-        var names = await JobNames.LoadAsync(documents, caller.FirmId, cancellationToken);
+        var names = await views.LoadAsync(caller.FirmId, cancellationToken);
         var items = page.Items
             .Where(j => assigneeId is null || j.AssigneeIds.Contains(assigneeId))
             .Where(j => tagged is null || tagged.Contains(j.AccountId))
@@ -176,6 +177,8 @@ public static class JobsApi
                 || j.Name.Contains(q, StringComparison.OrdinalIgnoreCase)
                 || j.AccountName.Contains(q, StringComparison.OrdinalIgnoreCase))
             .Where(j => dueBefore is null || j.DueDate < dueBefore)
+            .Where(j => dueAfter is null || j.DueDate > dueAfter)
+            .Where(j => overdue is null || j.IsOverdue(names.Today) == overdue)
             .Select(names.View).ToList();
         return TypedResults.Ok(new ListResponse<JobResponse>(items, page.ContinuationToken));
     }
@@ -183,7 +186,7 @@ public static class JobsApi
     /// <remarks>Only assignees the patch adds must exist: what <c>GET</c> returned (a staff member since deleted, say) can be sent back.</remarks>
     private static async Task<Results<Ok<JobResponse>, NotFound, ValidationProblem>> PatchAsync(
         string id, PatchJobRequest request, StaffCaller caller, JobEngine engine, JobStore store, FirmDocuments documents, HttpRequest http,
-        HttpResponse response, CancellationToken cancellationToken)
+        HttpResponse response, JobViews views, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         if (request.Name is not null) errors.Required("name", request.Name);
@@ -207,11 +210,11 @@ public static class JobsApi
             cancellationToken);
         if (result is not { } done) return TypedResults.NotFound();
         response.SetETag(done.Job.ETag);
-        return TypedResults.Ok((await JobNames.LoadAsync(documents, caller.FirmId, cancellationToken)).View(done.Job.Value));
+        return TypedResults.Ok((await views.LoadAsync(caller.FirmId, cancellationToken)).View(done.Job.Value));
     }
 
     private static async Task<Results<Ok<MoveResponse>, NotFound, ValidationProblem>> MoveAsync(string id, MoveJobRequest request, StaffCaller caller,
-        JobEngine engine, JobStore store, FirmDocuments documents, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
+        JobEngine engine, JobStore store, FirmDocuments documents, HttpRequest http, HttpResponse response, JobViews views, CancellationToken cancellationToken)
     {
         var jobId = new JobId(id);
         int? leftEntry = null;
@@ -229,17 +232,17 @@ public static class JobsApi
         var unfinished = (await store.ListLinksAsync(caller.FirmId, jobId, cancellationToken))
             .Where(l => l.EntrySeq == leftEntry && l.RequiresAction && !l.Complete).Select(JobNames.View).ToList();
         response.SetETag(done.Job.ETag);
-        return TypedResults.Ok(new MoveResponse((await JobNames.LoadAsync(documents, caller.FirmId, cancellationToken)).View(done.Job.Value),
+        return TypedResults.Ok(new MoveResponse((await views.LoadAsync(caller.FirmId, cancellationToken)).View(done.Job.Value),
             unfinished));
     }
 
     private static async Task<Results<Ok<JobResponse>, NotFound>> SimpleTransitionAsync(string id, StaffCaller caller, JobEngine engine,
-        FirmDocuments documents, HttpResponse response, Func<JobContext, Transition> transition, CancellationToken cancellationToken)
+        JobViews views, HttpResponse response, Func<JobContext, Transition> transition, CancellationToken cancellationToken)
     {
         var result = await engine.TransitionAsync(caller.FirmId, new JobId(id), null, c => JobWrite.Of(transition(c)), cancellationToken);
         if (result is not { } done) return TypedResults.NotFound();
         response.SetETag(done.Job.ETag);
-        return TypedResults.Ok((await JobNames.LoadAsync(documents, caller.FirmId, cancellationToken)).View(done.Job.Value));
+        return TypedResults.Ok((await views.LoadAsync(caller.FirmId, cancellationToken)).View(done.Job.Value));
     }
 
     private static async Task<Results<Ok<ListResponse<HistoryEntry>>, NotFound>> HistoryAsync(string id, StaffCaller caller, JobStore store,
@@ -261,7 +264,7 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<JobResponse>, NotFound, ValidationProblem>> LinkItemAsync(string id, LinkItemRequest request,
-        StaffCaller caller, JobEngine engine, JobStore store, FirmDocuments documents, CancellationToken cancellationToken)
+        StaffCaller caller, JobEngine engine, JobStore store, FirmDocuments documents, JobViews views, CancellationToken cancellationToken)
     {
         var jobId = new JobId(id);
         if (await store.GetAsync(caller.FirmId, jobId, cancellationToken) is null) return TypedResults.NotFound();
@@ -270,20 +273,21 @@ public static class JobsApi
         if (item.Value.JobId == jobId) return new ValidationErrors().Add("id", "The item already belongs to this job.").ToResult();
         var result = await engine.LinkItemAsync(caller.FirmId, jobId, item.Value, cancellationToken);
         if (result is not { } done) return TypedResults.NotFound();
-        return TypedResults.Ok((await JobNames.LoadAsync(documents, caller.FirmId, cancellationToken)).View(done.Job.Value));
+        return TypedResults.Ok((await views.LoadAsync(caller.FirmId, cancellationToken)).View(done.Job.Value));
     }
 
     private static async Task<Results<Ok<BoardResponse>, NotFound>> BoardAsync(
-        string id, StaffCaller caller, JobCards cards, FirmDocuments documents, CancellationToken cancellationToken)
+        string id, StaffCaller caller, JobCards cards, FirmDocuments documents, JobViews views, CancellationToken cancellationToken)
     {
         var pipeline = await documents.GetAsync<Pipeline>(caller.FirmId, DocumentKinds.Pipeline, id, cancellationToken);
         if (pipeline is null) return TypedResults.NotFound();
         var jobs = await cards.BoardAsync(caller.FirmId, id, cancellationToken);
-        var names = await JobNames.LoadAsync(documents, caller.FirmId, cancellationToken);
+        var names = await views.LoadAsync(caller.FirmId, cancellationToken);
         var stages = pipeline.Value.Stages.Select(s => new BoardStage(s.Id, s.Name, jobs.Where(j => j.StageId == s.Id).Select(j =>
         {
             var view = names.View(j);
-            return new BoardCard(j.Id.Value, j.Name, j.AccountName, j.PendingItems, view.ClientFacingStatus, j.DueDate, j.AssigneeIds);
+            return new BoardCard(j.Id.Value, j.Name, j.AccountName, j.PendingItems, view.ClientFacingStatus, j.DueDate, j.AssigneeIds,
+                view.Overdue, view.StageOverdue);
         }).ToList())).ToList();
         return TypedResults.Ok(new BoardResponse(stages));
     }

@@ -36,10 +36,10 @@ public static partial class PortalApi
     /// The account's active jobs with a visible client-facing status, named as the client sees them (the stage's description override
     /// when set). Cards are read page by page: an account has a handful of jobs among the firm's many.
     /// </summary>
-    private static async Task<Ok<ListResponse<PortalJob>>> ListJobsAsync(PortalCaller caller, JobCards cards, FirmDocuments documents,
+    private static async Task<Ok<ListResponse<PortalJob>>> ListJobsAsync(PortalCaller caller, JobCards cards, JobViews views,
         CancellationToken cancellationToken)
     {
-        var names = await JobNames.LoadAsync(documents, caller.FirmId, cancellationToken);
+        var names = await views.LoadAsync(caller.FirmId, cancellationToken);
         var jobs = new List<PortalJob>();
         string? continuationToken = null;
         do
