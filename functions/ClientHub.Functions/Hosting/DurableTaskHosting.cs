@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ClientHub.Core;
 using ClientHub.Storage;
 using DurableTask.AzureStorage;
@@ -43,13 +44,22 @@ public static class DurableTaskHosting
                 "The task hub's name (storage prefix + hub name) must be 3 to 45 letters and digits, starting with a letter.")
             .ValidateOnStart();
         // A seam for the bench, which counts the engine's storage requests with its own client options.
-        services.TryAddSingleton(_ => new StorageAccountClientProvider(StorageServiceCollectionExtensions.ConnectionString(configuration)));
+        services.TryAddSingleton(provider => EngineStorage(provider.GetRequiredService<StorageConnection>()));
         services.AddSingleton(provider => new AzureStorageOrchestrationService(Settings(provider)));
         services.AddSingleton(provider => new TaskHubClient(provider.GetRequiredService<AzureStorageOrchestrationService>(),
             new ClientConverter(), provider.GetRequiredService<ILoggerFactory>()));
         services.AddHostedService<DurableTaskWorkerService>();
         return services;
     }
+
+    /// <summary>The engine reaches storage the way the rest of the host does: by the same connection string, or the same identity.</summary>
+    private static StorageAccountClientProvider EngineStorage(StorageConnection connection) => connection switch
+    {
+        StorageConnection.IdentityStorage identity => new StorageAccountClientProvider(
+            identity.BlobServiceUri, identity.QueueServiceUri, identity.TableServiceUri, identity.Credential),
+        StorageConnection.ConnectionStringStorage connectionString => new StorageAccountClientProvider(connectionString.ConnectionString),
+        _ => throw new UnreachableException($"Unknown storage connection {connection.GetType().Name}."),
+    };
 
     /// <summary>Azure Storage accepts what DTFx derives from it (tables <c>{hub}History</c>, containers <c>{hub}-largemessages</c>).</summary>
     private static bool IsValidHubName(string hub) =>
