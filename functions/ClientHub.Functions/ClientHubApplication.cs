@@ -9,6 +9,7 @@ using ClientHub.Functions.Http.Emails;
 using ClientHub.Functions.Http.Firms;
 using ClientHub.Functions.Http.Items;
 using ClientHub.Functions.Http.Jobs;
+using ClientHub.Functions.Http.Operations;
 using ClientHub.Functions.Jobs;
 using ClientHub.Functions.Queues;
 using ClientHub.Functions.Reminders;
@@ -132,9 +133,9 @@ public static class ClientHubApplication
 
         app.MapOpenApi();
         app.MapScalarApiReference();
-        app.MapGet("/healthz", StorageInitializer.HealthAsync).ExcludeFromDescription();
+        app.MapHealthApi();
 
-        // An instance without the http role serves only /healthz (it runs queues and/or timers).
+        // An instance without the http role serves only /healthz and /readyz (it runs queues and/or timers).
         if (!app.Services.GetRequiredService<HostRoles>().Http) return app;
         var api = app.MapGroup("/api");
         api.MapFirmsApi();
@@ -148,6 +149,7 @@ public static class ClientHubApplication
         api.MapJobsApi();
         api.MapItemsApi();
         api.MapEmailsApi();
+        api.MapPoisonQueuesApi();
         api.MapTestingApi();
         return app;
     }
