@@ -42,7 +42,7 @@ public static class ClientHubApplication
         };
         hostJson.ResolveFileProvider();
         configuration.Sources.Insert(0, hostJson);
-        if (string.IsNullOrEmpty(configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(configuration["urls"]))
+        if (!ListenAddressConfigured(configuration))
             builder.WebHost.UseUrls($"http://localhost:{configuration["PORT"] ?? "7071"}");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Limits.RequestBody);
 
@@ -70,6 +70,15 @@ public static class ClientHubApplication
         services.AddOpenApi(DescribeTypedIds);
         return builder;
     }
+
+    /// <summary>
+    /// Whether ASP.NET Core is told where to listen (<c>ASPNETCORE_URLS</c>, or <c>ASPNETCORE_HTTP_PORTS</c> as the aspnet
+    /// container image sets it): then that wins over the local default of <c>localhost:PORT</c>, which a container could not
+    /// be reached on.
+    /// </summary>
+    internal static bool ListenAddressConfigured(IConfiguration configuration) =>
+        new[] { "ASPNETCORE_URLS", "urls", "ASPNETCORE_HTTP_PORTS", "http_ports", "ASPNETCORE_HTTPS_PORTS", "https_ports" }
+            .Any(key => !string.IsNullOrEmpty(configuration[key]));
 
     /// <summary>
     /// <see cref="FirmId"/> and <see cref="JobId"/> are written as plain strings by their converters, which
