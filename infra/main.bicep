@@ -12,10 +12,10 @@ param location string = resourceGroup().location
 @maxLength(11)
 param namePrefix string = 'clienthub'
 
-@description('Container image of the host (the repository\'s Dockerfile). The default is a placeholder that answers HTTP until the real image is pushed.')
+@description('Container image of the host (the root Dockerfile); the default is a placeholder answering HTTP until the real one is pushed.')
 param image string = 'mcr.microsoft.com/k8se/quickstart:latest'
 
-@description('Registry server the apps pull the image from with the managed identity, e.g. myacr.azurecr.io (grant it AcrPull there); empty for a public image.')
+@description('Registry the apps pull from with the managed identity (give it AcrPull), e.g. myacr.azurecr.io; empty for a public image.')
 param registryServer string = ''
 
 @description('Port the host listens on inside the container (the Dockerfile sets ASPNETCORE_HTTP_PORTS=8080).')
@@ -41,11 +41,11 @@ param queuesMaxReplicas int = 10
 @description('Messages waiting on one work queue per replica of the queues app before KEDA adds one.')
 param queueLengthPerReplica int = 20
 
-@description('ClientHub__StoragePrefix: prefix of table, queue, container and task hub names; empty for none. Part of the data\'s identity: never change it on a live deployment.')
+@description('ClientHub__StoragePrefix: prefix of table, queue, container and task hub names (empty for none); never change it when live.')
 @maxLength(20)
 param storagePrefix string = ''
 
-@description('Task hub of the Durable Task engine; must be host.json\'s extensions.durableTask.hubName (the apps get it as ClientHub__DurableTask__HubName).')
+@description('Task hub of the Durable Task engine: host.json\'s extensions.durableTask.hubName (the apps get ClientHub__DurableTask__HubName).')
 param taskHubName string = 'clienthub'
 
 @description('Control queues of the task hub; must be host.json\'s storageProvider.partitionCount, and is fixed once the hub exists.')
@@ -54,14 +54,14 @@ param taskHubName string = 'clienthub'
 param partitionCount int = 4
 
 @secure()
-@description('SendGrid API key, written to Key Vault as sendgrid-api-key when set. Empty: the vault\'s secret is used if listed in existingVaultSecrets, else emails are logged as notSent.')
+@description('SendGrid API key, written to Key Vault as sendgrid-api-key when set; empty: see existingVaultSecrets, else no email is sent.')
 param sendGridApiKey string = ''
 
 @secure()
-@description('Bootstrap token enabling POST /api/firms, written to Key Vault as bootstrap-token when set. Empty: firm creation stays disabled unless listed in existingVaultSecrets.')
+@description('Token enabling POST /api/firms, written to Key Vault as bootstrap-token when set; empty: see existingVaultSecrets, else disabled.')
 param bootstrapToken string = ''
 
-@description('Secrets already in the vault (set with az keyvault secret set) that the apps should reference: any of sendgrid-api-key, bootstrap-token.')
+@description('Secrets already in the vault (az keyvault secret set) for the apps to reference: sendgrid-api-key and/or bootstrap-token.')
 param existingVaultSecrets array = []
 
 @description('ClientHub__SendGrid__From: the sender address of emails; empty keeps the host\'s default.')

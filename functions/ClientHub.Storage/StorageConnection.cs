@@ -132,7 +132,8 @@ public abstract record StorageConnection
             var queue = Endpoint(QueueKey, "queue");
             var table = Endpoint(TableKey, "table");
             if (blob is null || queue is null || table is null)
-                throw Invalid($"{string.Join(", ", missing)} {(missing.Count == 1 ? "is" : "are")} missing and no {ConfigurationKey}__{AccountNameKey} "
+                throw Invalid($"{string.Join(", ", missing)} {(missing.Count == 1 ? "is" : "are")} missing "
+                    + $"and no {ConfigurationKey}__{AccountNameKey} "
                     + "is set to derive it from (the host uses tables, queues and blobs)");
             settings.TryGetValue(ClientIdKey, out var clientId);
             return new IdentityStorage(blob, queue, table, clientId);

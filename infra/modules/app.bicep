@@ -78,6 +78,9 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
       secrets: secrets
     }
     template: {
+      // SIGTERM, then this long before SIGKILL: more than the host's 30 s shutdown timeout, in which queue handlers in
+      // hand finish (or release their message) and the Durable Task worker stops.
+      terminationGracePeriodSeconds: 40
       containers: [
         {
           name: 'host'

@@ -89,6 +89,7 @@ internal static partial class Logs
     public static partial void TriggerStorageReady(this ILogger logger, int queueCount, string leaseContainer);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information,
-        Message = "Poison replay of queue {QueueName}: {Replayed} message(s) moved back from {PoisonQueue}; {PoisonedSince} poisoned since left there")]
+        Message = "Poison replay of queue {QueueName}: {Replayed} message(s) moved back from {PoisonQueue}; "
+            + "{PoisonedSince} poisoned since left there")]
     public static partial void PoisonReplayed(this ILogger logger, string queueName, string poisonQueue, int replayed, int poisonedSince);
 }

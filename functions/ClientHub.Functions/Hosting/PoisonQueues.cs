@@ -9,7 +9,11 @@ namespace ClientHub.Functions.Hosting;
 /// (the listener copied the body as it was), once the cause of the failures has been fixed.
 /// </summary>
 internal sealed class PoisonQueues(
-    IEnumerable<QueueTriggerRegistration> registrations, QueueServiceClient queues, StorageNames names, IQueueWaker waker, ILogger<PoisonQueues> logger)
+    IEnumerable<QueueTriggerRegistration> registrations,
+    QueueServiceClient queues,
+    StorageNames names,
+    IQueueWaker waker,
+    ILogger<PoisonQueues> logger)
 {
     private const int BatchSize = 32; // the most one receive returns
 
@@ -51,7 +55,8 @@ internal sealed class PoisonQueues(
         }
 
         foreach (var message in later)
-            await poison.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: CancellationToken.None);
+            await poison.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.Zero,
+                cancellationToken: CancellationToken.None);
         if (replayed > 0) waker.Wake(queueName);
         logger.PoisonReplayed(queueName, poison.Name, replayed, later.Count);
         return replayed;

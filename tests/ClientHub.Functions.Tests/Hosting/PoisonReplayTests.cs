@@ -74,17 +74,20 @@ public sealed class PoisonReplayTests(ClientHubHost host) : IClassFixture<Client
         var names = host.Services.GetRequiredService<StorageNames>();
         var service = new QueueServiceClient(ClientHubHost.StorageConnectionString,
             new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
-        return (service.GetQueueClient(names.Queue(EngineOptions.LinksQueue)), service.GetQueueClient(names.Queue(EngineOptions.LinksQueue) + "-poison"));
+        var work = names.Queue(EngineOptions.LinksQueue);
+        return (service.GetQueueClient(work), service.GetQueueClient(work + "-poison"));
     }
 
     /// <summary>A sync of an item that does not exist: a well-formed message the trigger handles as a no-op.</summary>
-    internal static string LinkSync(FirmId firm) => JsonSerializer.Serialize(new LinkSyncMessage(firm, Ids.New(), Actor.System), ClientHubJson.Stored);
+    internal static string LinkSync(FirmId firm) =>
+        JsonSerializer.Serialize(new LinkSyncMessage(firm, Ids.New(), Actor.System), ClientHubJson.Stored);
 
     internal static async Task<int> CountAsync(QueueClient queue) => (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
 }
 
 /// <summary>On an instance without the queues role, replayed messages wait on the work queue, bodies unchanged, each once.</summary>
-public sealed class PoisonReplayWithoutListenerTests(PoisonReplayWithoutListenerTests.HttpOnlyHost host) : IClassFixture<PoisonReplayWithoutListenerTests.HttpOnlyHost>
+public sealed class PoisonReplayWithoutListenerTests(PoisonReplayWithoutListenerTests.HttpOnlyHost host)
+    : IClassFixture<PoisonReplayWithoutListenerTests.HttpOnlyHost>
 {
     public sealed class HttpOnlyHost : ClientHubHost
     {

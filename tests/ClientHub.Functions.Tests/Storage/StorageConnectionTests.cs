@@ -17,7 +17,8 @@ namespace ClientHub.Functions.Tests.Storage;
 public sealed class StorageConnectionTests
 {
     private const string AzuriteLike = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;"
-        + "BlobEndpoint=http://127.0.0.1:1/devstoreaccount1;QueueEndpoint=http://127.0.0.1:2/devstoreaccount1;TableEndpoint=http://127.0.0.1:3/devstoreaccount1;";
+        + "BlobEndpoint=http://127.0.0.1:1/devstoreaccount1;QueueEndpoint=http://127.0.0.1:2/devstoreaccount1;"
+        + "TableEndpoint=http://127.0.0.1:3/devstoreaccount1;";
 
     private static StorageConnection Parse(params (string Key, string? Value)[] settings) =>
         StorageConnection.Parse(new ConfigurationBuilder()
@@ -74,7 +75,8 @@ public sealed class StorageConnectionTests
     public void A_client_id_without_an_account_is_an_incomplete_identity_connection_naming_what_is_missing()
     {
         var error = ParseError(("AzureWebJobsStorage:clientId", "11111111-2222-3333-4444-555555555555"));
-        Assert.Contains("AzureWebJobsStorage__blobServiceUri, AzureWebJobsStorage__queueServiceUri, AzureWebJobsStorage__tableServiceUri are missing", error);
+        Assert.Contains(
+            "AzureWebJobsStorage__blobServiceUri, AzureWebJobsStorage__queueServiceUri, AzureWebJobsStorage__tableServiceUri are missing", error);
     }
 
     [Fact]
