@@ -25,6 +25,15 @@ public sealed class StorageConnectionTests
             .AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, s.Value)))
             .Build());
 
+    /// <summary>The host's builder with these settings, and without the test run's own connection string (it would clash).</summary>
+    private static WebApplicationBuilder HostBuilder(params (string Key, string? Value)[] settings)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        builder.Configuration.AddInMemoryCollection(
+            settings.Prepend((Key: "AzureWebJobsStorage", Value: (string?)"")).Select(s => KeyValuePair.Create(s.Key, s.Value)));
+        return builder;
+    }
+
     private static string ParseError(params (string Key, string? Value)[] settings) =>
         Assert.Throws<InvalidOperationException>(() => Parse(settings)).Message;
 
@@ -114,11 +123,7 @@ public sealed class StorageConnectionTests
     [Fact]
     public void The_host_refuses_to_start_on_an_incomplete_identity_connection()
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        builder.Configuration.AddInMemoryCollection([
-            KeyValuePair.Create<string, string?>("AzureWebJobsStorage", ""),
-            KeyValuePair.Create<string, string?>("AzureWebJobsStorage:clientId", "11111111-2222-3333-4444-555555555555"),
-        ]);
+        var builder = HostBuilder(("AzureWebJobsStorage:clientId", "11111111-2222-3333-4444-555555555555"));
 
         var error = Assert.Throws<InvalidOperationException>(() => builder.AddClientHub());
         Assert.Contains("The storage connection is misconfigured", error.Message);
@@ -127,13 +132,9 @@ public sealed class StorageConnectionTests
     [Fact]
     public void With_an_identity_connection_every_storage_client_and_the_durable_task_engine_use_the_account_endpoints()
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        builder.Configuration.AddInMemoryCollection([
-            KeyValuePair.Create<string, string?>("AzureWebJobsStorage", ""),
-            KeyValuePair.Create<string, string?>("AzureWebJobsStorage:accountName", "clienthubabc"),
-            KeyValuePair.Create<string, string?>("AzureWebJobsStorage:clientId", "11111111-2222-3333-4444-555555555555"),
-        ]);
-        using var app = builder.AddClientHub().Build();
+        using var app = HostBuilder(
+            ("AzureWebJobsStorage:accountName", "clienthubabc"), ("AzureWebJobsStorage:clientId", "11111111-2222-3333-4444-555555555555"))
+            .AddClientHub().Build();
 
         Assert.Equal("clienthubabc", app.Services.GetRequiredService<TableServiceClient>().AccountName);
         Assert.Equal("clienthubabc", app.Services.GetRequiredService<QueueServiceClient>().AccountName);
