@@ -9,6 +9,7 @@ using ClientHub.Functions.Http.Emails;
 using ClientHub.Functions.Http.Firms;
 using ClientHub.Functions.Http.Items;
 using ClientHub.Functions.Http.Jobs;
+using ClientHub.Functions.Http.Operations;
 using ClientHub.Functions.Jobs;
 using ClientHub.Functions.Notices;
 using ClientHub.Functions.Queues;
@@ -43,7 +44,7 @@ public static class ClientHubApplication
         };
         hostJson.ResolveFileProvider();
         configuration.Sources.Insert(0, hostJson);
-        if (string.IsNullOrEmpty(configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(configuration["urls"]))
+        if (!ListenAddressConfigured(configuration))
             builder.WebHost.UseUrls($"http://localhost:{configuration["PORT"] ?? "7071"}");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Limits.RequestBody);
 
@@ -72,6 +73,15 @@ public static class ClientHubApplication
         services.AddOpenApi(DescribeTypedIds);
         return builder;
     }
+
+    /// <summary>
+    /// Whether ASP.NET Core is told where to listen (<c>ASPNETCORE_URLS</c>, or <c>ASPNETCORE_HTTP_PORTS</c> as the aspnet
+    /// container image sets it): then that wins over the local default of <c>localhost:PORT</c>, which a container could not
+    /// be reached on.
+    /// </summary>
+    internal static bool ListenAddressConfigured(IConfiguration configuration) =>
+        new[] { "ASPNETCORE_URLS", "urls", "ASPNETCORE_HTTP_PORTS", "http_ports", "ASPNETCORE_HTTPS_PORTS", "https_ports" }
+            .Any(key => !string.IsNullOrEmpty(configuration[key]));
 
     /// <summary>
     /// <see cref="FirmId"/> and <see cref="JobId"/> are written as plain strings by their converters, which
@@ -139,9 +149,9 @@ public static class ClientHubApplication
 
         app.MapOpenApi();
         app.MapScalarApiReference();
-        app.MapGet("/healthz", StorageInitializer.HealthAsync).ExcludeFromDescription();
+        app.MapHealthApi();
 
-        // An instance without the http role serves only /healthz (it runs queues and/or timers).
+        // An instance without the http role serves only /healthz and /readyz (it runs queues and/or timers).
         if (!app.Services.GetRequiredService<HostRoles>().Http) return app;
         var api = app.MapGroup("/api");
         api.MapFirmsApi();
@@ -156,6 +166,7 @@ public static class ClientHubApplication
         api.MapItemsApi();
         api.MapPortalApi();
         api.MapEmailsApi();
+        api.MapPoisonQueuesApi();
         api.MapTestingApi();
         return app;
     }

@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using ClientHub.Storage;
 
@@ -11,19 +10,4 @@ internal sealed class StorageInitializer(TableServiceClient tables, StorageNames
         Task.WhenAll(Tables.All.Select(t => tables.CreateTableIfNotExistsAsync(names.Table(t), cancellationToken)));
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public static async Task<IResult> HealthAsync(TableServiceClient tables, StorageNames names, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await tables.GetTableClient(names.Table(Tables.Config))
-                .QueryAsync<TableEntity>(maxPerPage: 1, select: ["PartitionKey"], cancellationToken: cancellationToken)
-                .AsPages(pageSizeHint: 1).GetAsyncEnumerator(cancellationToken).MoveNextAsync();
-            return TypedResults.Ok(new { status = "healthy" });
-        }
-        catch (RequestFailedException e)
-        {
-            return TypedResults.Problem($"Storage is not reachable: {e.ErrorCode ?? e.Status.ToString()}", statusCode: 503, title: "Unhealthy");
-        }
-    }
 }

@@ -9,21 +9,19 @@ namespace ClientHub.Storage;
 public static class StorageServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the three Azure Storage service clients from <c>AzureWebJobsStorage</c>
-    /// (default: Azurite's development storage) and the <see cref="StorageNames"/> from
-    /// <c>ClientHub:StoragePrefix</c>.
+    /// Registers the <see cref="StorageConnection"/> decided from <c>AzureWebJobsStorage</c> (a connection string, an
+    /// identity-based connection, or Azurite's development storage), the three Azure Storage service clients built from
+    /// it, and the <see cref="StorageNames"/> from <c>ClientHub:StoragePrefix</c>. A misconfigured connection fails here,
+    /// at start, with the settings named.
     /// </summary>
     public static IServiceCollection AddClientHubStorage(this IServiceCollection services, IConfiguration configuration)
     {
-        var connectionString = ConnectionString(configuration);
+        var connection = StorageConnection.Parse(configuration);
+        services.AddSingleton(connection);
         services.AddSingleton(new StorageNames(configuration["ClientHub:StoragePrefix"]));
-        services.AddSingleton(new TableServiceClient(connectionString));
-        services.AddSingleton(new QueueServiceClient(connectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
-        services.AddSingleton(new BlobServiceClient(connectionString));
+        services.AddSingleton<TableServiceClient>(connection.CreateTableServiceClient());
+        services.AddSingleton<QueueServiceClient>(connection.CreateQueueServiceClient());
+        services.AddSingleton<BlobServiceClient>(connection.CreateBlobServiceClient());
         return services;
     }
-
-    /// <summary><c>AzureWebJobsStorage</c>, or Azurite's development storage when it is unset.</summary>
-    public static string ConnectionString(IConfiguration configuration) =>
-        configuration["AzureWebJobsStorage"] is { Length: > 0 } connectionString ? connectionString : "UseDevelopmentStorage=true";
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ClientHub.Core;
 using ClientHub.Storage;
 using DurableTask.AzureStorage;
@@ -43,13 +44,22 @@ public static class DurableTaskHosting
                 "The task hub's name (storage prefix + hub name) must be 3 to 45 letters and digits, starting with a letter.")
             .ValidateOnStart();
         // A seam for the bench, which counts the engine's storage requests with its own client options.
-        services.TryAddSingleton(_ => new StorageAccountClientProvider(StorageServiceCollectionExtensions.ConnectionString(configuration)));
+        services.TryAddSingleton(provider => EngineStorage(provider.GetRequiredService<StorageConnection>()));
         services.AddSingleton(provider => new AzureStorageOrchestrationService(Settings(provider)));
         services.AddSingleton(provider => new TaskHubClient(provider.GetRequiredService<AzureStorageOrchestrationService>(),
             new ClientConverter(), provider.GetRequiredService<ILoggerFactory>()));
         services.AddHostedService<DurableTaskWorkerService>();
         return services;
     }
+
+    /// <summary>The engine reaches storage the way the rest of the host does: by the same connection string, or the same identity.</summary>
+    private static StorageAccountClientProvider EngineStorage(StorageConnection connection) => connection switch
+    {
+        StorageConnection.IdentityStorage identity => new StorageAccountClientProvider(
+            identity.BlobServiceUri, identity.QueueServiceUri, identity.TableServiceUri, identity.Credential),
+        StorageConnection.ConnectionStringStorage connectionString => new StorageAccountClientProvider(connectionString.ConnectionString),
+        _ => throw new UnreachableException($"Unknown storage connection {connection.GetType().Name}."),
+    };
 
     /// <summary>Azure Storage accepts what DTFx derives from it (tables <c>{hub}History</c>, containers <c>{hub}-largemessages</c>).</summary>
     private static bool IsValidHubName(string hub) =>
@@ -110,13 +120,33 @@ public static class DurableTaskHosting
 /// Creates the task hub's tables, queues and containers at start (every role: the client needs them too), and in
 /// the <c>queues</c> role runs the worker that executes orchestrations and activities.
 /// </summary>
+/// <remarks>
+/// Shutdown (SIGTERM): the worker's graceful stop begins as soon as the application starts stopping, alongside the
+/// queue listeners' drain rather than after it (hosted services stop one after another, and the drain may use the whole
+/// shutdown timeout). DTFx then fetches no new work item and waits for the orchestration episodes and activities in hand;
+/// one cut off by the end of the wait is not completed: its message stays in the work-item (or control) queue and is
+/// delivered again after its visibility timeout, to this or another replica, so activities must be idempotent (ours are).
+/// </remarks>
 internal sealed class DurableTaskWorkerService(AzureStorageOrchestrationService service, HostRoles roles,
-    IEnumerable<DurableTaskRegistration> registrations, IServiceProvider provider, ILoggerFactory loggerFactory) : IHostedService
+    IEnumerable<DurableTaskRegistration> registrations, IServiceProvider provider, ILoggerFactory loggerFactory,
+    IHostApplicationLifetime lifetime) : IHostedService
 {
     /// <summary>How long a stop waits for the work in hand; what is cut off is delivered again after its visibility timeout.</summary>
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
+    private readonly Lock _gate = new();
     private TaskHubWorker? _worker;
+    private Task? _stopping;
+
+    /// <summary>The worker's graceful stop once begun (null before, and in roles without a worker): for tests.</summary>
+    internal Task? Stopping
+    {
+        get
+        {
+            lock (_gate)
+                return _stopping;
+        }
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -134,12 +164,20 @@ internal sealed class DurableTaskWorkerService(AzureStorageOrchestrationService 
                     () => shims.CreateActivity(registration.Name, (ITaskActivity)provider.GetRequiredService(registration.Type))));
         }
         await _worker.StartAsync();
+        lifetime.ApplicationStopping.Register(() => BeginStop());
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_worker is null) return;
-        await Task.WhenAny(_worker.StopAsync(isForced: false), Task.Delay(StopTimeout, cancellationToken));
+        await Task.WhenAny(BeginStop(), Task.Delay(StopTimeout, cancellationToken));
+    }
+
+    private Task BeginStop()
+    {
+        lock (_gate)
+            // Off the caller's thread: ApplicationStopping runs its callbacks inline, and DTFx's stop waits in steps of seconds.
+            return _stopping ??= Task.Run(() => _worker!.StopAsync(isForced: false));
     }
 
     /// <summary>Hands DTFx a new orchestrator or activity (from the container, so activities get their services) per use.</summary>

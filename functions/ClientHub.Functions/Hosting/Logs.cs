@@ -87,4 +87,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 3000, Level = LogLevel.Information,
         Message = "Trigger host storage ready: {QueueCount} queue(s) with poison twins, lease container {LeaseContainer}")]
     public static partial void TriggerStorageReady(this ILogger logger, int queueCount, string leaseContainer);
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information,
+        Message = "Poison replay of queue {QueueName}: {Replayed} message(s) moved back from {PoisonQueue}; "
+            + "{PoisonedSince} poisoned since left there")]
+    public static partial void PoisonReplayed(this ILogger logger, string queueName, string poisonQueue, int replayed, int poisonedSince);
 }

@@ -22,6 +22,7 @@ public static class TriggerHostServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<QueueWaker>();
         services.TryAddSingleton<IQueueWaker>(provider => provider.GetRequiredService<QueueWaker>());
+        services.TryAddSingleton<PoisonQueues>();
 
         services.AddOptions<QueueTriggerOptions>()
             .Configure<IServiceProvider>((options, provider) =>

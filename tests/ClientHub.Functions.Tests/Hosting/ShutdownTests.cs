@@ -45,6 +45,31 @@ public sealed class ShutdownTests(ITestOutputHelper output)
         await first;
     }
 
+    [Fact]
+    public async Task A_stop_takes_no_new_message_and_lets_the_handler_in_hand_finish_within_the_shutdown_timeout()
+    {
+        var probe = new Probe { HandlerDelay = TimeSpan.FromSeconds(1) }; // within the 2 s shutdown timeout
+        var host = await TriggerTestHost.StartAsync(_prefix, services => services.AddSingleton(probe).AddQueueTrigger<RecordingHandler>(Queue),
+            output: output);
+        await using (host)
+        {
+            await host.Queue(Queue).SendMessageAsync(BinaryData.FromString("in hand"));
+            await TriggerTestHost.EventuallyAsync(() => probe.Attempts.Count == 1, TimeSpan.FromSeconds(10), "the handler started");
+
+            var stopping = host.StopAsync();
+            await host.Queue(Queue).SendMessageAsync(BinaryData.FromString("arrived during the stop"));
+            await stopping;
+
+            Assert.Equal("in hand", Assert.Single(probe.Handled).Body.ToString());
+            Assert.Single(probe.Attempts);
+            // The finished message was deleted, not released; the new one was never received (dequeue count 0).
+            var left = Assert.Single((await host.Queue(Queue).PeekMessagesAsync(maxMessages: 32)).Value);
+            Assert.Equal("arrived during the stop", left.Body.ToString());
+            Assert.Equal(0, left.DequeueCount);
+            Assert.Equal(1, (await host.Queue(Queue).GetPropertiesAsync()).Value.ApproximateMessagesCount); // none left invisible
+        }
+    }
+
     private async Task<IHost> StartMidFlightAsync(Probe probe)
     {
         var host = TriggerTestHost.Build(

@@ -6,23 +6,96 @@ namespace ClientHub.Functions.Tests.Infra;
 /// <summary>
 /// infra/ is compiled in CI with the Bicep CLI that the test project downloads as a NuGet package
 /// (PackageDownload Azure.Bicep.CommandLine.linux-x64), so a broken template fails the build offline,
-/// long before anyone deploys it.
+/// long before anyone deploys it; the linter's rules are errors (bicepconfig.json) and any warning fails the test.
 /// </summary>
 public sealed class BicepBuildTests
 {
     private const string BicepVersion = "0.47.16";
 
     [Fact]
-    public async Task Main_bicep_compiles_with_the_bicep_cli()
+    public async Task Main_bicep_compiles_with_the_bicep_cli_without_a_warning()
     {
-        var repoRoot = FindRepoRoot();
-        var bicep = FindBicep();
-
-        var result = await RunAsync(bicep, repoRoot, "build", Path.Combine("infra", "main.bicep"), "--stdout");
+        var result = await RunAsync(FindBicep(), FindRepoRoot(), "build", MainBicep, "--stdout");
 
         Assert.True(result.ExitCode == 0, $"bicep build exited with {result.ExitCode}:\n{result.StdErr}");
+        AssertNoDiagnostics("bicep build", result);
         using var template = JsonDocument.Parse(result.StdOut);
-        Assert.Contains("Microsoft.Storage/storageAccounts", ResourceTypes(template.RootElement));
+        var types = ResourceTypes(template.RootElement).ToHashSet();
+        string[] expected =
+        [
+            "Microsoft.Storage/storageAccounts", "Microsoft.ManagedIdentity/userAssignedIdentities", "Microsoft.KeyVault/vaults",
+            "Microsoft.OperationalInsights/workspaces", "Microsoft.App/managedEnvironments", "Microsoft.App/containerApps",
+            "Microsoft.Authorization/roleAssignments",
+        ];
+        Assert.All(expected, type => Assert.Contains(type, types));
+    }
+
+    /// <summary>bicepconfig.json turns the linter's rules to errors; a warning of the compiler itself fails here too.</summary>
+    [Fact]
+    public async Task Main_bicep_passes_the_linter_with_every_rule_an_error()
+    {
+        var result = await RunAsync(FindBicep(), FindRepoRoot(), "lint", MainBicep);
+
+        Assert.True(result.ExitCode == 0, $"bicep lint exited with {result.ExitCode}:\n{result.StdErr}{result.StdOut}");
+        AssertNoDiagnostics("bicep lint", result);
+    }
+
+    [Fact]
+    public async Task The_template_uses_no_storage_account_key()
+    {
+        var template = (await RunAsync(FindBicep(), FindRepoRoot(), "build", MainBicep, "--stdout")).StdOut;
+
+        Assert.DoesNotContain("AccountKey", template, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("listKeys(resourceId('Microsoft.Storage", template);
+        Assert.Contains("\"allowSharedKeyAccess\": false", template);
+        Assert.Contains("AzureWebJobsStorage__accountName", template);
+        Assert.Contains("AzureWebJobsStorage__clientId", template);
+    }
+
+    [Fact]
+    public async Task The_template_agrees_with_host_json_and_the_code_on_names()
+    {
+        var root = FindRepoRoot();
+        using var template = JsonDocument.Parse((await RunAsync(FindBicep(), root, "build", MainBicep, "--stdout")).StdOut);
+        using var hostJson = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(root, "host.json")));
+        var durableTask = hostJson.RootElement.GetProperty("extensions").GetProperty("durableTask");
+        var parameters = template.RootElement.GetProperty("parameters");
+
+        // The KEDA rules name the task hub's queues from these defaults: a mismatch would leave the queues app asleep.
+        Assert.Equal(durableTask.GetProperty("hubName").GetString(), parameters.GetProperty("taskHubName").GetProperty("defaultValue").GetString());
+        Assert.Equal(durableTask.GetProperty("storageProvider").GetProperty("partitionCount").GetInt32(),
+            parameters.GetProperty("partitionCount").GetProperty("defaultValue").GetInt32());
+        Assert.Contains(StringArrays(template.RootElement), names => names.SequenceEqual(ClientHub.Storage.Tables.All));
+    }
+
+    private static string MainBicep => Path.Combine("infra", "main.bicep");
+
+    private static void AssertNoDiagnostics(string command, ProcessResult result)
+    {
+        var diagnostics = (result.StdErr + "\n" + result.StdOut).Split('\n')
+            .Where(line => line.Contains(") : Warning ", StringComparison.Ordinal) || line.Contains(") : Error ", StringComparison.Ordinal))
+            .ToList();
+        Assert.True(diagnostics.Count == 0, $"{command} reported:\n{string.Join('\n', diagnostics)}");
+    }
+
+    /// <summary>Every array of strings in the template (variables of nested deployments included).</summary>
+    private static IEnumerable<string[]> StringArrays(JsonElement element)
+    {
+        if (element.ValueKind == JsonValueKind.Array)
+        {
+            var items = element.EnumerateArray().ToList();
+            if (items.Count > 0 && items.All(i => i.ValueKind == JsonValueKind.String))
+                yield return [.. items.Select(i => i.GetString()!)];
+        }
+        var children = element.ValueKind switch
+        {
+            JsonValueKind.Object => element.EnumerateObject().Select(p => p.Value).ToList(),
+            JsonValueKind.Array => element.EnumerateArray().ToList(),
+            _ => [],
+        };
+        foreach (var child in children)
+        foreach (var array in StringArrays(child))
+            yield return array;
     }
 
     /// <summary>Resource types anywhere in the template, modules (nested deployments) included.</summary>

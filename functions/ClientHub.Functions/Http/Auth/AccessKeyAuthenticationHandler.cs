@@ -63,6 +63,7 @@ public static class AuthServiceCollectionExtensions
             .AddPolicy(Policies.Staff, p => p.RequireClaim(ClaimNames.Kind, ClaimNames.StaffKind))
             .AddPolicy(Policies.Admin, p => p.RequireClaim(ClaimNames.Kind, ClaimNames.StaffKind)
                 .RequireRole(nameof(StaffRole.Owner), nameof(StaffRole.Admin)))
+            .AddPolicy(Policies.Owner, p => p.RequireClaim(ClaimNames.Kind, ClaimNames.StaffKind).RequireRole(nameof(StaffRole.Owner)))
             .AddPolicy(Policies.Portal, p => p.RequireClaim(ClaimNames.Kind, ClaimNames.PortalKind));
         return services;
     }

@@ -44,6 +44,9 @@ public static class Policies
     /// <summary>Owners and admins: staff, keys and pipelines.</summary>
     public const string Admin = "admin";
 
+    /// <summary>Owners only: operations on the host's own queues.</summary>
+    public const string Owner = "owner";
+
     /// <summary>A client contact with a portal token.</summary>
     public const string Portal = "portal";
 }
