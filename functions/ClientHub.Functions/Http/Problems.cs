@@ -1,13 +1,15 @@
 using System.Text.Json;
 using Azure;
+using ClientHub.Storage;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace ClientHub.Functions.Http;
 
 /// <summary>
 /// Turns every failure into RFC 9457 problem+json: malformed or unknown-field JSON (400), wrong
-/// media type (415), oversized bodies (413), stale <c>If-Match</c> (412), write conflicts (409).
+/// media type (415), oversized bodies and documents (413), documents of a type not allowed (415), stale <c>If-Match</c> (412), write conflicts (409).
 /// Anything else is a 500 without internals.
 /// </summary>
 internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
@@ -20,6 +22,9 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
             BadHttpRequestException { StatusCode: 415 } e => (415, "Unsupported media type", e.Message),
             BadHttpRequestException e => (e.StatusCode, "Invalid request", JsonDetail(e) ?? e.Message),
             JsonException e => (400, "Invalid JSON", e.Message),
+            DocumentTooLarge e => (413, "Document too large", e.Message),
+            DocumentTypeNotAllowed e => (415, "Document type not allowed", e.Message),
+            InvalidDocumentUpload => (400, "Invalid input", ProblemDetailDefaults.For(400)),
             RequestFailedException { Status: 412 } => (412, "Precondition failed", "The resource changed since it was read (If-Match)."),
             RequestFailedException { Status: 409 } => (409, "Conflict", "The resource already exists or changed concurrently."),
             RequestFailedException { Status: 400 } =>
@@ -33,12 +38,12 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
         };
         if (status == 500) Log.Unhandled(logger, exception, context.Request.Path);
         context.Response.StatusCode = status;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            Exception = exception,
-            ProblemDetails = { Status = status, Title = title, Detail = detail, Type = $"https://httpstatuses.io/{status}" },
-        });
+        // An invalid upload field is a validation problem like any other: its field and message go in "errors".
+        var problem = exception is InvalidDocumentUpload invalid
+            ? new HttpValidationProblemDetails(new Dictionary<string, string[]> { [invalid.Field] = [invalid.Message] })
+            : new ProblemDetails();
+        (problem.Status, problem.Title, problem.Detail, problem.Type) = (status, title, detail, $"https://httpstatuses.io/{status}");
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, Exception = exception, ProblemDetails = problem });
     }
 
     private static string? JsonDetail(BadHttpRequestException e) =>
@@ -60,6 +65,7 @@ internal static class ProblemDetailDefaults
         405 => "This route does not take this method.",
         409 => "The request conflicts with the resource's current state.",
         412 => "The resource changed since it was read (If-Match).",
+        413 => "The request body exceeds the limit.",
         415 => "The body must be application/json.",
         _ => "The request could not be served.",
     };

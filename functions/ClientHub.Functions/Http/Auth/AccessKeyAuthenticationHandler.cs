@@ -4,6 +4,7 @@ using ClientHub.Core.Clients;
 using ClientHub.Core.Firms;
 using ClientHub.Storage;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 
 namespace ClientHub.Functions.Http.Auth;
@@ -64,6 +65,7 @@ public static class AuthServiceCollectionExtensions
             .AddPolicy(Policies.Admin, p => p.RequireClaim(ClaimNames.Kind, ClaimNames.StaffKind)
                 .RequireRole(nameof(StaffRole.Owner), nameof(StaffRole.Admin)))
             .AddPolicy(Policies.Portal, p => p.RequireClaim(ClaimNames.Kind, ClaimNames.PortalKind));
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, CredentialKindResultHandler>();
         return services;
     }
 }
