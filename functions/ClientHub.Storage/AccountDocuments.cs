@@ -159,8 +159,9 @@ public sealed class AccountDocuments(TableServiceClient tables, BlobServiceClien
     {
         if (!Ids.IsWellFormed(accountId) || accountId.Contains('-')) return new ListPage<StoredDocument>([], null);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey(firmId, accountId)}");
-        if (folder is not null) filter += " and " + TableClient.CreateQueryFilter($"{FolderColumn} eq {folder}");
-        if (!includeInternal) filter += " and " + TableClient.CreateQueryFilter($"{InternalColumn} eq {false}");
+        // Interpolated values are quoted as literals, so the column names go in as text.
+        if (folder is not null) filter += $" and {FolderColumn} eq " + TableClient.CreateQueryFilter($"{folder}");
+        if (!includeInternal) filter += $" and {InternalColumn} eq false";
         await foreach (var page in _table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: ct).AsPages(continuationToken, pageSize))
             return new ListPage<StoredDocument>(page.Values.Select(Read).ToList(), page.ContinuationToken);
         return new ListPage<StoredDocument>([], null);

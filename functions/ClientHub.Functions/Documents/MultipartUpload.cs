@@ -42,16 +42,18 @@ public static class MultipartUpload
         {
             while (await reader.ReadNextSectionAsync(ct) is { } section)
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFormDisposition())
-                    throw new BadHttpRequestException("Every part must have Content-Disposition: form-data with a name.");
-                var field = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
+                var field = ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    && disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase)
+                        ? HeaderUtilities.RemoveQuotes(disposition.Name).Value
+                        : null;
+                if (string.IsNullOrEmpty(field)) throw new BadHttpRequestException("Every part must have Content-Disposition: form-data with a name.");
                 if (stored is not null)
                     throw new InvalidDocumentUpload(field, "Only one file per request, and every field before it.");
                 switch (field)
                 {
                     case "file":
                         stored = await documents.StoreAsync(firmId, accountId,
-                            new DocumentUpload(FileName(disposition), folder, isInternal, uploadedBy), section.Body, ct);
+                            new DocumentUpload(FileName(disposition!), folder, isInternal, uploadedBy), section.Body, ct);
                         break;
                     case "folder" when fixedFolder is null:
                         folder = await ReadFieldAsync(section, field, ct);
