@@ -29,7 +29,7 @@ public sealed record StoredDocument(string Id, string AccountId, string Name, st
 }
 
 /// <summary>A document over the size limit; nothing was stored.</summary>
-public sealed class DocumentTooLarge(long limit) : Exception($"Documents may be at most {limit:N0} bytes.")
+public sealed class DocumentTooLarge(long limit) : Exception($"Documents may be at most {limit} bytes.")
 {
     public long Limit { get; } = limit;
 }
@@ -69,8 +69,9 @@ public sealed class DocumentOptions
 public sealed class AccountDocuments(TableServiceClient tables, BlobServiceClient blobs, StorageNames names, IOptions<DocumentOptions> options,
     TimeProvider time)
 {
-    // Blocks of this size bound the memory an upload holds; 50 MiB is 13 blocks, far under the 50,000 a blob may have.
-    private const int BlockSize = 4 * 1024 * 1024;
+    // Blocks of this size bound the memory an upload holds (one block at a time); 50 MiB is 25 blocks, far under the 50,000 a
+    // blob may have, and each is one round trip.
+    private const int BlockSize = 2 * 1024 * 1024;
     private const string FolderColumn = "Folder", InternalColumn = "Internal";
 
     private readonly TableClient _table = tables.GetTableClient(names.Table(Tables.Documents));

@@ -39,6 +39,17 @@ public static class DocumentUploads
         string? folder = null, bool? isInternal = null, string declaredType = "application/octet-stream") =>
         client.PostAsync($"/api/accounts/{accountId}/documents", Form(new MemoryStream(bytes), fileName, folder, isInternal, declaredType));
 
+    /// <summary>
+    /// A client straight on the test server: <see cref="ClientHubHost.WithToken"/>'s client has WebApplicationFactory's redirect
+    /// handler, which copies every request body into memory so that it could send it again.
+    /// </summary>
+    public static HttpClient StreamingClient(this ClientHubHost host, string token)
+    {
+        var client = host.Server.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
     /// <summary>The blob container as a client of the storage account sees it (not through the host).</summary>
     public static BlobContainerClient DocumentsContainer(this ClientHubHost host) =>
         new(ClientHubHost.StorageConnectionString, new StorageNames(host.Prefix).Container(Containers.Documents));
