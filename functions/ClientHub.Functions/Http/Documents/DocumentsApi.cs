@@ -31,7 +31,7 @@ public static class DocumentsApi
     private static async Task<Results<Created<StoredDocument>, NotFound>> UploadAsync(string accountId, StaffCaller caller, FirmDocuments firm,
         AccountDocuments documents, HttpRequest request, CancellationToken cancellationToken)
     {
-        if (await firm.GetAsync<Account>(caller.FirmId, DocumentKinds.Account, accountId, cancellationToken) is null) return TypedResults.NotFound();
+        if (!await AccountExistsAsync(firm, caller.FirmId, accountId, cancellationToken)) return TypedResults.NotFound();
         var document = await MultipartUpload.ReceiveAsync(request, documents, caller.FirmId, accountId, $"staff:{caller.StaffId}",
             fixedFolder: null, fixedInternal: null, cancellationToken);
         request.HttpContext.Response.SetETag(document.ETag);
@@ -42,7 +42,7 @@ public static class DocumentsApi
         int? pageSize, string? continuationToken, StaffCaller caller, FirmDocuments firm, AccountDocuments documents,
         CancellationToken cancellationToken)
     {
-        if (await firm.GetAsync<Account>(caller.FirmId, DocumentKinds.Account, accountId, cancellationToken) is null) return TypedResults.NotFound();
+        if (!await AccountExistsAsync(firm, caller.FirmId, accountId, cancellationToken)) return TypedResults.NotFound();
         return await ListPageAsync(documents, caller.FirmId, accountId, folder, includeInternal: true, pageSize, continuationToken,
             cancellationToken);
     }
@@ -75,8 +75,11 @@ public static class DocumentsApi
     {
         var document = await documents.GetAsync(caller.FirmId, id, cancellationToken);
         if (document is null) return null;
-        return await firm.GetAsync<Account>(caller.FirmId, DocumentKinds.Account, document.AccountId, cancellationToken) is null ? null : document;
+        return await AccountExistsAsync(firm, caller.FirmId, document.AccountId, cancellationToken) ? document : null;
     }
+
+    private static async Task<bool> AccountExistsAsync(FirmDocuments firm, FirmId firmId, string accountId, CancellationToken cancellationToken) =>
+        await firm.GetAsync<Account>(firmId, DocumentKinds.Account, accountId, cancellationToken) is not null;
 
     /// <summary>A page of an account's documents, of exactly one folder when <paramref name="folder"/> is given.</summary>
     internal static async Task<Results<Ok<ListResponse<StoredDocument>>, NotFound, ValidationProblem>> ListPageAsync(AccountDocuments documents,
