@@ -59,7 +59,8 @@ public static class DocumentNames
         var segments = trimmed.Split('/').Select(s => s.Trim()).ToArray();
         if (segments.Any(s => s.Length == 0)) error = "Folder segments cannot be empty.";
         else if (segments.Any(s => s is "." or "..")) error = "Folder segments cannot be '.' or '..'.";
-        else if (trimmed.Any(c => c == '\\' || char.IsControl(c) || IsBidiFormatting(c))) error = "Folders cannot contain backslashes or control characters.";
+        else if (trimmed.Any(c => c == '\\' || char.IsControl(c) || IsBidiFormatting(c)))
+            error = "Folders cannot contain backslashes or control characters.";
         if (error is not null) return false;
         normalized = string.Join('/', segments);
         if (normalized.Length <= MaxFolderLength) return true;
@@ -68,7 +69,8 @@ public static class DocumentNames
     }
 
     /// <summary>U+200E/U+200F (LRM/RLM), U+061C (ALM), U+202A–U+202E (embeddings, overrides) and U+2066–U+2069 (isolates).</summary>
-    private static bool IsBidiFormatting(char c) => c is '\u200E' or '\u200F' or '\u061C' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
+    private static bool IsBidiFormatting(char c) =>
+        c is '\u200E' or '\u200F' or '\u061C' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
 
     private static string Shorten(string name)
     {
