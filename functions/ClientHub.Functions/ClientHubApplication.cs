@@ -3,6 +3,8 @@ using ClientHub.Core;
 using ClientHub.Functions.Http;
 using ClientHub.Functions.Http.Auth;
 using ClientHub.Functions.Http.Clients;
+using ClientHub.Functions.Http.Documents;
+using ClientHub.Functions.Http.Portal;
 using ClientHub.Functions.Email;
 using ClientHub.Functions.Hosting;
 using ClientHub.Functions.Http.Emails;
@@ -16,12 +18,12 @@ using ClientHub.Functions.Queues;
 using ClientHub.Functions.Reminders;
 using ClientHub.Functions.Timers;
 using ClientHub.Functions.Http.Pipelines;
-using ClientHub.Functions.Http.Portal;
 using ClientHub.Functions.Http.Staff;
 using ClientHub.Functions.Http.Templates;
 using ClientHub.Functions.Http.Testing;
 using ClientHub.Storage;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Options;
@@ -57,6 +59,9 @@ public static class ClientHubApplication
         services.AddHostedService<StorageInitializer>();
         services.AddSingleton<FirmDocuments>();
         services.AddSingleton<AccessKeys>();
+        services.AddOptions<DocumentOptions>().Bind(configuration.GetSection(DocumentOptions.Section))
+            .Validate(o => o.MaxUploadBytes > 0, "ClientHub:Documents:MaxUploadBytes must be positive.").ValidateOnStart();
+        services.AddSingleton<AccountDocuments>();
         services.AddJobEngine(configuration);
         services.AddTriggerHost(configuration);
         services.AddQueueTrigger<LinksTrigger>(EngineOptions.LinksQueue);
@@ -167,14 +172,23 @@ public static class ClientHubApplication
         api.MapPortalApi();
         api.MapEmailsApi();
         api.MapPoisonQueuesApi();
+        api.MapDocumentsApi();
+        api.MapPortalDocumentsApi();
         api.MapTestingApi();
         return app;
     }
 
-    /// <summary>Kestrel enforces the limit on streamed bodies; this answers declared oversize bodies at once, also under the test server.</summary>
+    /// <summary>
+    /// Kestrel enforces the limit on streamed bodies; this answers declared oversize bodies at once, also under the test server.
+    /// A route with its own limit (<see cref="IRequestSizeLimitMetadata"/>, document uploads) gets it here, before anything reads
+    /// the body (routing has chosen the endpoint by now).
+    /// </summary>
     private static Task RejectOversizedBodies(HttpContext context, Func<Task> next)
     {
-        var limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? Limits.RequestBody;
+        var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        var routeLimit = context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize;
+        if (routeLimit is not null && feature is { IsReadOnly: false }) feature.MaxRequestBodySize = routeLimit;
+        var limit = routeLimit ?? feature?.MaxRequestBodySize ?? Limits.RequestBody;
         if (context.Request.ContentLength > limit)
             throw new BadHttpRequestException("The request body is too large.", StatusCodes.Status413PayloadTooLarge);
         return next();

@@ -21,5 +21,17 @@ public static class Tables
     /// <summary>Email log: PK = firm id, RK = inverted time + id.</summary>
     public const string Emails = "emails";
 
-    public static readonly string[] All = [Config, Keys, Jobs, JobCards, OutboxMarks, Emails];
+    /// <summary>Account documents' metadata: PK = "{firmId}|{accountId}", RK = document id; the bytes are in <see cref="Containers.Documents"/>.</summary>
+    public const string Documents = "documents";
+
+    public static readonly string[] All = [Config, Keys, Jobs, JobCards, OutboxMarks, Emails, Documents];
+}
+
+/// <summary>Logical blob container names; <see cref="StorageNames.Container"/> adds the prefix.</summary>
+public static class Containers
+{
+    /// <summary>Account documents, named <c>{firmId}/{accountId}/{documentId}</c> (see <see cref="AccountDocuments"/>).</summary>
+    public const string Documents = "documents";
+
+    public static readonly string[] All = [Documents];
 }

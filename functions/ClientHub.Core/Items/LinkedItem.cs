@@ -121,6 +121,12 @@ public sealed record RequestItem : LinkedItem
 
     public bool HasEntry(string entryId) => Items.Any(i => i.Id == entryId);
 
+    /// <summary>Where the client's uploads to it are filed among the account's documents: <c>Requests/{title}</c>.</summary>
+    [JsonIgnore]
+    public string Folder =>
+        Documents.DocumentNames.TryNormalizeFolder($"Requests/{Title.Replace('/', '-').Replace('\\', '-')}", out var folder, out _)
+            ? folder! : $"Requests/{Id}";
+
     /// <summary>The client works on a request only while it is sent to them: a submitted one is read-only until the firm reopens it.</summary>
     public RequestItem ByClient(Func<RequestItem, RequestItem> change) =>
         Status == RequestStatus.Sent ? change(this) : throw new ItemChangeRejected(Id, $"The request is {Status}: it is read-only until the firm reopens it.");

@@ -1,36 +1,30 @@
 using System.Text.Json;
 using Azure;
+using ClientHub.Storage;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace ClientHub.Functions.Http;
 
 /// <summary>
 /// Turns every failure into RFC 9457 problem+json: malformed or unknown-field JSON (400), wrong
-/// media type (415), oversized bodies (413), stale <c>If-Match</c> (412), write conflicts (409).
+/// media type (415), oversized bodies and documents (413), documents of a type not allowed (415), stale <c>If-Match</c> (412), write conflicts (409).
 /// Anything else is a 500 without internals.
 /// </summary>
 internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is Core.Items.ItemInputInvalid invalid)
-        {
-            // An item's own rules (answer types, the balance of an invoice) answer like any other validation.
-            context.Response.StatusCode = 400;
-            var errors = invalid.Violations.GroupBy(v => v.Field).ToDictionary(g => g.Key, g => g.Select(v => v.Message).ToArray());
-            return await problems.TryWriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context, Exception = exception,
-                ProblemDetails = new HttpValidationProblemDetails(errors) { Status = 400, Title = "Invalid input", Type = "https://httpstatuses.io/400" },
-            });
-        }
         var (status, title, detail) = exception switch
         {
             BadHttpRequestException { StatusCode: 413 } => (413, "Request body too large", "The request body exceeds the limit."),
             BadHttpRequestException { StatusCode: 415 } e => (415, "Unsupported media type", e.Message),
             BadHttpRequestException e => (e.StatusCode, "Invalid request", JsonDetail(e) ?? e.Message),
             JsonException e => (400, "Invalid JSON", e.Message),
+            DocumentTooLarge e => (413, "Document too large", e.Message),
+            DocumentTypeNotAllowed e => (415, "Document type not allowed", e.Message),
+            InvalidDocumentUpload or Core.Items.ItemInputInvalid => (400, "Invalid input", ProblemDetailDefaults.For(400)),
             RequestFailedException { Status: 412 } => (412, "Precondition failed", "The resource changed since it was read (If-Match)."),
             RequestFailedException { Status: 409 } => (409, "Conflict", "The resource already exists or changed concurrently."),
             RequestFailedException { Status: 400 } =>
@@ -44,12 +38,17 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
         };
         if (status == 500) Log.Unhandled(logger, exception, context.Request.Path);
         context.Response.StatusCode = status;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
+        // An invalid upload field, or input an item's own rules refuse (an answer's type, an invoice's balance), is a validation
+        // problem like any other: its fields and messages go in "errors".
+        ProblemDetails problem = exception switch
         {
-            HttpContext = context,
-            Exception = exception,
-            ProblemDetails = { Status = status, Title = title, Detail = detail, Type = $"https://httpstatuses.io/{status}" },
-        });
+            InvalidDocumentUpload invalid => new HttpValidationProblemDetails(new Dictionary<string, string[]> { [invalid.Field] = [invalid.Message] }),
+            Core.Items.ItemInputInvalid invalid => new HttpValidationProblemDetails(
+                invalid.Violations.GroupBy(v => v.Field).ToDictionary(g => g.Key, g => g.Select(v => v.Message).ToArray())),
+            _ => new ProblemDetails(),
+        };
+        (problem.Status, problem.Title, problem.Detail, problem.Type) = (status, title, detail, $"https://httpstatuses.io/{status}");
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, Exception = exception, ProblemDetails = problem });
     }
 
     private static string? JsonDetail(BadHttpRequestException e) =>
@@ -71,6 +70,7 @@ internal static class ProblemDetailDefaults
         405 => "This route does not take this method.",
         409 => "The request conflicts with the resource's current state.",
         412 => "The resource changed since it was read (If-Match).",
+        413 => "The request body exceeds the limit.",
         415 => "The body must be application/json.",
         _ => "The request could not be served.",
     };

@@ -104,11 +104,13 @@ public sealed class ContactsApiTests(ClientHubHost host) : IClassFixture<ClientH
         var token = body["token"]!.GetValue<string>();
         Assert.StartsWith("chp_", token);
         Assert.Equal(now.AddDays(30), body["expiresAt"]!.GetValue<DateTimeOffset>(), TimeSpan.FromMinutes(1));
-        await host.WithToken(token).GetAsync("/api/staff").ExpectAsync(403);
+        await host.WithToken(token).GetAsync("/api/portal/documents").ExpectAsync(200);
+        // A portal token is no credential for a staff route (401, not 403).
+        await host.WithToken(token).GetAsync("/api/staff").ExpectAsync(401);
 
         await firm.Owner.PatchJsonAsync($"/api/contacts/{contactId}", new { portalAccess = false }).ExpectAsync(200);
 
-        await host.WithToken(token).GetAsync("/api/staff").ExpectAsync(401);
+        await host.WithToken(token).GetAsync("/api/portal/documents").ExpectAsync(401);
     }
 
     [Fact]

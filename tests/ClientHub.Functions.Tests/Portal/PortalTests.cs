@@ -73,8 +73,23 @@ public sealed class PortalTests(PortalHost host) : IClassFixture<PortalHost>
             answered["items"]![1]!["comments"]!.AsArray().Select(c => c!["text"]!.GetValue<string>()));
         Assert.Equal(pipeline.Stages[0].Id, (await s.JobAsync(jobId))["stageId"]!.GetValue<string>());
 
+        var w2 = await client.Http.PostAsync($"/api/portal/requests/{requestId}/items/i1/documents",
+            DocumentUploads.Form(new MemoryStream(DocumentUploads.Pdf), "W-2 2026.pdf")).ExpectAsync(201);
+        var form1099 = await client.Http.PostAsync($"/api/portal/requests/{requestId}/items/i2/documents",
+            DocumentUploads.Form(new MemoryStream(DocumentUploads.Png), "1099 scan.png")).ExpectAsync(201);
+
         var submitted = await client.Http.PostAsync($"/api/portal/requests/{requestId}/submit", null).ExpectAsync(200);
         Assert.Equal("Submitted", submitted["status"]!.GetValue<string>());
+        Assert.Equal([w2.Id()], submitted["items"]![0]!["documents"]!.AsArray().Select(d => d!.GetValue<string>()));
+        Assert.Equal([form1099.Id()], submitted["items"]![1]!["documents"]!.AsArray().Select(d => d!.GetValue<string>()));
+        // Both are the account's documents now, in the request's folder, under their own names, and come back byte for byte.
+        var filed = (await s.Api.GetAsync($"/api/accounts/{client.Account.Id}/documents?folder=Requests/Documents for 2026").ExpectAsync(200))
+            ["items"]!.AsArray();
+        Assert.Equal(["1099 scan.png", "W-2 2026.pdf"], filed.Select(d => d!["name"]!.GetValue<string>()).Order());
+        Assert.Equal(DocumentUploads.Pdf, await s.Api.GetByteArrayAsync($"/api/documents/{w2.Id()}/content"));
+        Assert.Equal(DocumentUploads.Png, await client.Http.GetByteArrayAsync($"/api/portal/documents/{form1099.Id()}/content"));
+        await client.Http.PostAsync($"/api/portal/requests/{requestId}/items/i1/documents",
+            DocumentUploads.Form(new MemoryStream(DocumentUploads.Pdf), "late.pdf")).ExpectAsync(409);
 
         await s.AtStageAsync(jobId, pipeline.Stages[1]);
         var history = await s.HistoryAsync(jobId);

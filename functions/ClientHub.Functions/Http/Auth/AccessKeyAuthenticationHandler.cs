@@ -4,6 +4,7 @@ using ClientHub.Core.Clients;
 using ClientHub.Core.Firms;
 using ClientHub.Storage;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 
 namespace ClientHub.Functions.Http.Auth;
@@ -65,6 +66,7 @@ public static class AuthServiceCollectionExtensions
                 .RequireRole(nameof(StaffRole.Owner), nameof(StaffRole.Admin)))
             .AddPolicy(Policies.Owner, p => p.RequireClaim(ClaimNames.Kind, ClaimNames.StaffKind).RequireRole(nameof(StaffRole.Owner)))
             .AddPolicy(Policies.Portal, p => p.RequireClaim(ClaimNames.Kind, ClaimNames.PortalKind));
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, CredentialKindResultHandler>();
         return services;
     }
 }

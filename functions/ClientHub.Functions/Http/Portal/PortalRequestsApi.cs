@@ -1,4 +1,5 @@
 using ClientHub.Core.Items;
+using ClientHub.Functions.Documents;
 using ClientHub.Functions.Http.Auth;
 using ClientHub.Functions.Jobs;
 using ClientHub.Storage;
@@ -27,6 +28,7 @@ public static partial class PortalApi
             GetAsync<RequestItem>(id, caller, store, r, ct));
         requests.MapPatch("/{id}/items/{itemId}", SetEntryStatusAsync);
         requests.MapPost("/{id}/items/{itemId}/comments", CommentAsync);
+        requests.MapPost("/{id}/items/{itemId}/documents", UploadAsync).AcceptsDocumentUpload(portal);
         requests.MapPost("/{id}/submit", (string id, PortalCaller caller, JobEngine engine, JobStore store, HttpResponse r, CancellationToken ct) =>
             ChangeAsync<RequestItem>(id, caller, engine, store, r, request => request.Submitted(), "submitted a request", ct)).TakesNoBody();
     }
@@ -50,6 +52,26 @@ public static partial class PortalApi
         if (errors.Any) return errors.ToResult();
         return await ChangeEntryAsync(id, itemId, caller, engine, store, response,
             e => e with { Comments = [.. e.Comments, new RequestComment(engine.Now, Author(caller), request.Text)] }, cancellationToken);
+    }
+
+    /// <summary>
+    /// A document for one item of a request: stored in the account's documents, in the request's folder, then listed on the item.
+    /// A request the client can no longer change takes no upload. Should it be submitted between the upload and the listing, the
+    /// document stays among the account's documents without being listed on the item.
+    /// </summary>
+    private static async Task<Results<Created<StoredDocument>, NotFound, ValidationProblem>> UploadAsync(string id, string itemId,
+        PortalCaller caller, JobEngine engine, JobStore store, AccountDocuments documents, HttpRequest http, CancellationToken cancellationToken)
+    {
+        if ((await OwnAsync<RequestItem>(caller, store, id, cancellationToken))?.Value is not RequestItem request || !request.HasEntry(itemId))
+            return TypedResults.NotFound();
+        request.ByClient(open => open);
+        var document = await MultipartUpload.ReceiveAsync(http, documents, caller.FirmId, caller.AccountId, Author(caller), request.Folder,
+            fixedInternal: false, cancellationToken);
+        await ChangeAsync<RequestItem>(id, caller, engine, store, http.HttpContext.Response,
+            r => r.ByClient(open => open.WithEntry(itemId, e => e with { Documents = [.. e.Documents, document.Id] })), notify: null,
+            cancellationToken);
+        http.HttpContext.Response.SetETag(document.ETag);
+        return TypedResults.Created($"/api/portal/documents/{document.Id}/content", document);
     }
 
     /// <summary>A change of one item of a request the client may still work on; an unknown item is not found.</summary>
