@@ -13,7 +13,7 @@ public sealed record OutboxRow(string PartitionKey, string RowKey, string Kind, 
 public static class OutboxKinds
 {
     /// <summary><c>automation</c> rows wake the job's orchestration to run an entry's automations (<see cref="AutomationRun"/>).</summary>
-    public const string Automation = "automation", Event = "event", Card = "card", Links = "links", Notice = "notice";
+    public const string Automation = "automation", Event = "event", Card = "card", Links = "links", Notice = "notice", Watch = "watch";
 }
 
 /// <summary>
@@ -28,6 +28,9 @@ public sealed record AutomationRun(FirmId FirmId, JobId JobId, int EntrySeq, int
 {
     public string EffectKey => $"{JobId.Value}:{EntrySeq}:{AutomationId}";
 }
+
+/// <summary>A job, as an outbox row names it.</summary>
+public sealed record JobRef(FirmId FirmId, JobId JobId);
 
 /// <summary>A <see cref="Notify"/> on its way; <c>Owner</c> is the item's partition owner (a job id, or "f"), where its emails are claimed.</summary>
 public sealed record NoticeMessage(string Id, FirmId FirmId, string Owner, string? ItemId, NoticeAudience Audience, string What, DateTimeOffset At);
@@ -162,6 +165,7 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
     private static (string Kind, string Payload) OutboxEntry(FirmId firmId, string owner, JobEffect effect, DateTimeOffset now) => effect switch
     {
         SyncLinkedJobs l => (OutboxKinds.Links, JsonSerializer.Serialize(new LinkSyncMessage(firmId, l.ItemId, l.By), ClientHubJson.Stored)),
+        WatchJob => (OutboxKinds.Watch, JsonSerializer.Serialize(new JobRef(firmId, new JobId(owner)), ClientHubJson.Stored)),
         Notify n => (OutboxKinds.Notice,
             JsonSerializer.Serialize(new NoticeMessage(Ids.New(), firmId, owner, n.ItemId, n.Audience, n.What, now), ClientHubJson.Stored)),
         _ => throw new NotSupportedException(effect.GetType().Name),
@@ -261,6 +265,7 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
         if (query.AccountId is not null) filter += " and " + TableClient.CreateQueryFilter($"AccountId eq {query.AccountId}");
         if (query.Status is not null) filter += " and " + TableClient.CreateQueryFilter($"Status eq {query.Status}");
         if (query.DueBefore is { } due) filter += " and " + TableClient.CreateQueryFilter($"DueDate lt {due.ToString("yyyy-MM-dd")}");
+        if (query.DueAfter is { } after) filter += " and " + TableClient.CreateQueryFilter($"DueDate gt {after.ToString("yyyy-MM-dd")}");
         await foreach (var page in Table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken)
                            .AsPages(continuationToken, pageSize))
             return new ListPage<LinkedItem>(page.Values.Select(FirmDocuments.Read<LinkedItem>).ToList(), page.ContinuationToken);
@@ -390,8 +395,8 @@ public sealed record ItemReminders(string ItemId, int Count, int DaysBetween, Da
 }
 
 /// <summary>What firm-wide item lists filter on (all of it server-side); <c>DueBefore</c> leaves out items without a due date.</summary>
-public sealed record ItemQuery(
-    string Type, JobId? JobId = null, string? AssigneeId = null, string? Status = null, DateOnly? DueBefore = null, string? AccountId = null);
+public sealed record ItemQuery(string Type, JobId? JobId = null, string? AssigneeId = null, string? Status = null, DateOnly? DueBefore = null,
+    string? AccountId = null, DateOnly? DueAfter = null);
 
 /// <summary>An item as the job sees it: enough to count pending items and list them.</summary>
 public sealed record ItemLink(string ItemId, string Type, int EntrySeq, bool Complete, bool RequiresAction, string Status, bool Manual);

@@ -82,9 +82,16 @@ public sealed record TaskItem : LinkedItem
     public string? AssigneeId { get; init; }
     public DateOnly? DueDate { get; init; }
     public TaskStatus Status { get; init; }
+
+    /// <summary>Not done, and due before the firm's today: set on what the API answers (<see cref="Dated"/>), never stored.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Overdue { get; init; }
+
     [JsonIgnore] public override string Type => ItemTypes.Task;
     [JsonIgnore] public override bool IsComplete => Status == TaskStatus.Done;
     [JsonIgnore] public override string StatusName => Status.ToString();
+
+    public TaskItem Dated(DateOnly today) => this with { Overdue = !IsComplete && DueDate < today };
 }
 
 public enum RequestStatus { Sent, Submitted, Completed }

@@ -25,6 +25,12 @@ public sealed record ScheduleReminder(string ItemId, int Count, int DaysBetween,
 /// </summary>
 public sealed record SyncLinkedJobs(string ItemId, Actor By) : JobEffect;
 
+/// <summary>
+/// The job's orchestration must run even though no automation asks for it: it holds a durable timer of the entry (its stage's
+/// time limit). Starting one that runs already only wakes it.
+/// </summary>
+public sealed record WatchJob : JobEffect;
+
 public enum NoticeAudience { Firm, Client }
 
 /// <summary>

@@ -161,7 +161,11 @@ public static class JobMachine
             ClientFacing = visible is { } v && job.ClientFacing is { } carried ? carried with { Visible = v } : job.ClientFacing,
             UpdatedAt = now,
         };
-        return RunNext(new Transition(entered, [], [record]), stage, j => FinishEntry(j, pipeline, account, now));
+        var result = RunNext(new Transition(entered, [], [record]), stage, j => FinishEntry(j, pipeline, account, now));
+        // Without an automation to start it, the orchestration must still be there to hold the time limit's timer.
+        return stage.TimeLimitDays is not null && !result.Effects.OfType<RunAutomation>().Any()
+            ? result with { Effects = [.. result.Effects, new WatchJob()] }
+            : result;
     }
 
     /// <summary>

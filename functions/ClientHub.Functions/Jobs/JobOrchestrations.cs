@@ -25,12 +25,17 @@ public sealed class JobOrchestrations(TaskHubClient client, AzureStorageOrchestr
     /// Asks the job's orchestration to run <paramref name="run"/>, starting it when it does not run (the job's
     /// first entry, or an orchestration that ended). Safe to repeat: the orchestration follows the job's row.
     /// </summary>
-    public async Task WakeAsync(AutomationRun run, CancellationToken cancellationToken)
+    public Task WakeAsync(AutomationRun run, CancellationToken cancellationToken) => StartOrWakeAsync(run.FirmId, run.JobId, run);
+
+    /// <summary>Makes sure the job's orchestration runs (to hold a timer of its entry), starting it when it does not.</summary>
+    public Task WatchAsync(FirmId firmId, JobId jobId, CancellationToken cancellationToken) => StartOrWakeAsync(firmId, jobId, null);
+
+    private async Task StartOrWakeAsync(FirmId firmId, JobId jobId, AutomationRun? run)
     {
-        var instanceId = InstanceId(run.FirmId, run.JobId);
+        var instanceId = InstanceId(firmId, jobId);
         try
         {
-            await client.CreateOrchestrationInstanceAsync(JobOrchestrator.Name, "", instanceId, new JobOrchestration(run.FirmId, run.JobId, run),
+            await client.CreateOrchestrationInstanceAsync(JobOrchestrator.Name, "", instanceId, new JobOrchestration(firmId, jobId, run),
                 tags: null, dedupeStatuses: Alive);
         }
         catch (OrchestrationAlreadyExistsException)

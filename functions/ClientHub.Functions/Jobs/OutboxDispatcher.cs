@@ -41,6 +41,8 @@ public sealed class OutboxDispatcher(JobStore store, JobCards cards, JobOrchestr
         }
         foreach (var row in rows.Where(r => r.Kind == OutboxKinds.Automation))
             await orchestrations.WakeAsync(JsonSerializer.Deserialize<AutomationRun>(row.Payload, ClientHubJson.Stored)!, cancellationToken);
+        foreach (var job in rows.Where(r => r.Kind == OutboxKinds.Watch).Select(r => JsonSerializer.Deserialize<JobRef>(r.Payload, ClientHubJson.Stored)!))
+            await orchestrations.WatchAsync(job.FirmId, job.JobId, cancellationToken);
         // A job that was completed or archived ends its orchestration (and its reminders) when it looks at the row again.
         var ended = rows.Where(r => r.Kind == OutboxKinds.Event)
             .Select(r => JsonSerializer.Deserialize<JobEventMessage>(r.Payload, ClientHubJson.Stored)!)

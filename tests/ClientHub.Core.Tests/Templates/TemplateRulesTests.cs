@@ -132,12 +132,22 @@ public sealed class TemplateRulesTests
     [InlineData("yesNo", true)]
     [InlineData("number", true)]
     [InlineData("file", true)]
-    [InlineData("date", false)]
+    [InlineData("date", true)]
+    [InlineData("time", false)]
     [InlineData("YesNo", false)]
-    public void Organizer_question_types_are_text_yesNo_number_or_file(string type, bool valid)
+    public void Organizer_question_types_are_API_md_s(string type, bool valid)
     {
         var fields = Fields(Organizer with { Questions = [new OrganizerQuestion("q1", "Q?", type)] });
         Assert.Equal(valid, !fields.Contains("questions[0].type"));
+    }
+
+    [Fact]
+    public void A_choice_question_lists_its_choices_and_no_other_question_has_any()
+    {
+        Assert.Contains("questions[0].choices", Fields(Organizer with { Questions = [new OrganizerQuestion("q1", "Q?", "choice")] }));
+        Assert.Contains("questions[0].choices", Fields(Organizer with { Questions = [new OrganizerQuestion("q1", "Q?", "choice", Choices: ["A", "A"])] }));
+        Assert.Contains("questions[0].choices", Fields(Organizer with { Questions = [new OrganizerQuestion("q1", "Q?", "text", Choices: ["A"])] }));
+        Assert.Empty(Fields(Organizer with { Questions = [new OrganizerQuestion("q1", "Q?", "choice", Required: true, Choices: ["A", "B"])] }));
     }
 
     [Fact]

@@ -34,8 +34,8 @@ public static class ItemsApi
         var tasks = group.MapGroup("/tasks").WithTags("Tasks");
         tasks.MapGet("/", ListTasksAsync);
         tasks.MapPost("/", CreateTaskAsync);
-        tasks.MapGet("/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) =>
-            GetAsync<TaskItem>(id, caller, store, r, ct));
+        tasks.MapGet("/{id}", async (string id, StaffCaller caller, JobStore store, FirmClock clock, HttpResponse r, CancellationToken ct) =>
+            await GetAsync<TaskItem>(id, caller, store, r, ct, await TaskViewAsync(clock, caller.FirmId, ct)));
         tasks.MapPatch("/{id}", PatchTaskAsync);
 
         var requests = group.MapGroup("/requests").WithTags("Requests");
@@ -63,12 +63,12 @@ public static class ItemsApi
     }
 
     private static async Task<Results<Ok<LinkedItem>, NotFound>> GetAsync<T>(string id, StaffCaller caller, JobStore store, HttpResponse response,
-        CancellationToken cancellationToken) where T : LinkedItem
+        CancellationToken cancellationToken, Func<LinkedItem, LinkedItem>? view = null) where T : LinkedItem
     {
         var item = await store.GetItemAsync(caller.FirmId, id, cancellationToken);
         if (item?.Value is not T typed) return TypedResults.NotFound();
         response.SetETag(item.ETag);
-        return TypedResults.Ok<LinkedItem>(typed);
+        return TypedResults.Ok(view is null ? typed : view(typed));
     }
 
     /// <summary>The item as it is after a change, with its ETag.</summary>
@@ -78,13 +78,13 @@ public static class ItemsApi
 
     /// <summary>The item as it is after a change, with its ETag (the client portal answers the same way).</summary>
     internal static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> ChangedAsync<T>(LinkedItem? changed, FirmId firmId,
-        JobStore store, HttpResponse response, CancellationToken cancellationToken) where T : LinkedItem
+        JobStore store, HttpResponse response, CancellationToken cancellationToken, Func<LinkedItem, LinkedItem>? view = null) where T : LinkedItem
     {
         if (changed is null) return TypedResults.NotFound();
         var current = await store.GetItemAsync(firmId, changed.Id, cancellationToken);
         if (current?.Value is not T typed) return TypedResults.NotFound();
         response.SetETag(current.ETag);
-        return TypedResults.Ok<LinkedItem>(typed);
+        return TypedResults.Ok(view is null ? typed : view(typed));
     }
 
     private static async Task<Ok<ListResponse<LinkedItem>>> ListAsync(StaffCaller caller, JobStore store, ItemQuery query, int? pageSize,
@@ -94,16 +94,31 @@ public static class ItemsApi
         return TypedResults.Ok(new ListResponse<LinkedItem>(page.Items, page.ContinuationToken));
     }
 
-    /// <remarks>The text search <paramref name="q"/> is applied to each page, so a page may come back short; follow the continuation token.</remarks>
-    private static async Task<Ok<ListResponse<LinkedItem>>> ListTasksAsync(StaffCaller caller, JobStore store, string? assigneeId, TaskStatus? status,
-        DateOnly? dueBefore, string? q, string? jobId, int? pageSize, string? continuationToken, CancellationToken cancellationToken)
+    /// <remarks>
+    /// <paramref name="q"/> and <paramref name="overdue"/> are applied to each page, so a page may come back short; follow the
+    /// continuation token. Each page is sorted by due date (tasks without one last).
+    /// </remarks>
+    private static async Task<Ok<ListResponse<LinkedItem>>> ListTasksAsync(StaffCaller caller, JobStore store, FirmClock clock, string? assigneeId,
+        TaskStatus? status, DateOnly? dueBefore, DateOnly? dueAfter, bool? overdue, string? q, string? jobId, int? pageSize,
+        string? continuationToken, CancellationToken cancellationToken)
     {
-        var query = new ItemQuery(ItemTypes.Task, JobIdOf(jobId), assigneeId, status?.ToString(), dueBefore);
+        var query = new ItemQuery(ItemTypes.Task, JobIdOf(jobId), assigneeId, status?.ToString(), dueBefore, DueAfter: dueAfter);
         var page = await store.ListItemsAsync(caller.FirmId, query, HttpConventions.PageSize(pageSize), continuationToken, cancellationToken);
+        var today = await clock.TodayAsync(caller.FirmId, cancellationToken);
         var items = page.Items.OfType<TaskItem>()
+            .Select(t => t.Dated(today))
             .Where(t => q is null || t.Title.Contains(q, StringComparison.OrdinalIgnoreCase))
+            .Where(t => overdue is null || t.Overdue == overdue)
+            .OrderBy(t => t.DueDate ?? DateOnly.MaxValue).ThenBy(t => t.Title, StringComparer.OrdinalIgnoreCase)
             .ToList<LinkedItem>();
         return TypedResults.Ok(new ListResponse<LinkedItem>(items, page.ContinuationToken));
+    }
+
+    /// <summary>How a task is answered: with <c>overdue</c> against the firm's today.</summary>
+    private static async Task<Func<LinkedItem, LinkedItem>> TaskViewAsync(FirmClock clock, FirmId firmId, CancellationToken cancellationToken)
+    {
+        var today = await clock.TodayAsync(firmId, cancellationToken);
+        return item => item is TaskItem task ? task.Dated(today) : item;
     }
 
     /// <summary>
@@ -114,7 +129,7 @@ public static class ItemsApi
 
     /// <summary>A task of a job joins the job's current entry (and counts for its automove); one without a job belongs to the firm.</summary>
     private static async Task<Results<Created<LinkedItem>, ValidationProblem>> CreateTaskAsync(CreateTaskRequest request, StaffCaller caller,
-        JobEngine engine, JobStore store, FirmDocuments documents, HttpRequest http, CancellationToken cancellationToken)
+        JobEngine engine, JobStore store, FirmDocuments documents, FirmClock clock, HttpRequest http, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors().Required("title", request.Title).MaxLength("description", request.Description, Limits.Description);
         if (request.AssigneeId is not null
@@ -131,7 +146,8 @@ public static class ItemsApi
             AssigneeId = request.AssigneeId, DueDate = request.DueDate, Status = request.Status ?? TaskStatus.Todo,
             CreatedAt = engine.Now, UpdatedAt = engine.Now,
         }, cancellationToken);
-        return await CreatedAsync("tasks", created, caller, store, http.HttpContext.Response, cancellationToken);
+        return await CreatedAsync("tasks", created, caller, store, http.HttpContext.Response, cancellationToken,
+            await TaskViewAsync(clock, caller.FirmId, cancellationToken));
     }
 
     /// <summary>A client request (Welyb's information request) the firm sends by hand; like a task, it joins its job's current entry.</summary>
@@ -176,16 +192,17 @@ public static class ItemsApi
 
     /// <summary>201 with the item as stored and its ETag.</summary>
     private static async Task<Created<LinkedItem>> CreatedAsync(string route, LinkedItem created, StaffCaller caller, JobStore store,
-        HttpResponse response, CancellationToken cancellationToken)
+        HttpResponse response, CancellationToken cancellationToken, Func<LinkedItem, LinkedItem>? view = null)
     {
         var stored = await store.GetItemAsync(caller.FirmId, created.Id, cancellationToken);
         if (stored is not null) response.SetETag(stored.ETag);
-        return TypedResults.Created($"/api/{route}/{created.Id}", stored?.Value ?? created);
+        var item = stored?.Value ?? created;
+        return TypedResults.Created($"/api/{route}/{created.Id}", view is null ? item : view(item));
     }
 
     private static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> PatchTaskAsync(
-        string id, PatchTaskRequest request, StaffCaller caller, JobEngine engine, JobStore store, FirmDocuments documents, HttpRequest http,
-        HttpResponse response, CancellationToken cancellationToken)
+        string id, PatchTaskRequest request, StaffCaller caller, JobEngine engine, JobStore store, FirmDocuments documents, FirmClock clock,
+        HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors().MaxLength("description", request.Description, Limits.Description);
         if (request.Title is not null) errors.Required("title", request.Title);
@@ -208,7 +225,8 @@ public static class ItemsApi
         // A task stays in the partition it was created in: giving it a job links it there by hand, as POST /api/jobs/{id}/items does.
         if (changed is not null && linkTo is { } target && changed.JobId != target)
             await engine.LinkItemAsync(caller.FirmId, target, changed, cancellationToken);
-        return await ChangedAsync<TaskItem>(changed, caller, store, response, cancellationToken);
+        return await ChangedAsync<TaskItem>(changed, caller.FirmId, store, response, cancellationToken,
+            await TaskViewAsync(clock, caller.FirmId, cancellationToken));
     }
 
     private static async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> PatchRequestAsync(
