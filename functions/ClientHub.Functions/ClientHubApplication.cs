@@ -16,6 +16,8 @@ using ClientHub.Functions.Reminders;
 using ClientHub.Functions.Timers;
 using ClientHub.Functions.Http.Pipelines;
 using ClientHub.Functions.Http.Portal;
+using ClientHub.Functions.Http.Recurrences;
+using ClientHub.Functions.Recurrences;
 using ClientHub.Functions.Http.Staff;
 using ClientHub.Functions.Http.Templates;
 using ClientHub.Functions.Http.Testing;
@@ -123,6 +125,20 @@ public static class ClientHubApplication
         services.AddActivity<RunAutomationActivity>(RunAutomationActivity.Name);
         services.AddActivity<FailAutomationActivity>(FailAutomationActivity.Name);
         services.AddActivity<SendReminderActivity>(SendReminderActivity.Name);
+        services.AddRecurrences();
+        return services;
+    }
+
+    /// <summary>Recurring jobs: one orchestration per recurrence, woken by changes, completed jobs and the test clock.</summary>
+    private static IServiceCollection AddRecurrences(this IServiceCollection services)
+    {
+        services.AddSingleton<RecurrenceRunner>();
+        services.AddSingleton<RecurrenceOrchestrations>();
+        services.AddSingleton<IDueWorkRunner>(provider => provider.GetRequiredService<RecurrenceOrchestrations>());
+        services.AddSingleton<IJobEventListener>(provider => provider.GetRequiredService<RecurrenceOrchestrations>());
+        services.AddOrchestrator<RecurrenceOrchestrator>(RecurrenceOrchestrator.Name);
+        services.AddActivity<RecurrenceTickActivity>(RecurrenceTickActivity.Name);
+        services.AddActivity<CreateRecurrenceJobsActivity>(CreateRecurrenceJobsActivity.Name);
         return services;
     }
 
@@ -150,6 +166,7 @@ public static class ClientHubApplication
         api.MapTemplatesApi();
         api.MapPipelinesApi();
         api.MapJobsApi();
+        api.MapRecurrencesApi();
         api.MapItemsApi();
         api.MapPortalApi();
         api.MapEmailsApi();
