@@ -1,4 +1,5 @@
 using ClientHub.Core;
+using ClientHub.Functions.Hosting;
 using Microsoft.DurableTask;
 
 namespace ClientHub.Functions.Recurrences;
@@ -50,29 +51,15 @@ public sealed class RecurrenceOrchestrator : TaskOrchestrator<RecurrenceOrchestr
     /// <summary>Accounts per activity call, and how many such calls run at once: a thousand accounts is 20 calls, 4 at a time.</summary>
     public const int BatchSize = 50, ParallelBatches = 4;
 
-    private static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(new RetryPolicy(3, TimeSpan.FromSeconds(1), backoffCoefficient: 2));
+    private static readonly TaskOptions Retry = EternalOrchestration.Retry;
 
-    /// <summary>How long the orchestration waits before it looks again after storage failed beyond every retry.</summary>
-    private static readonly TimeSpan OutageRetry = TimeSpan.FromMinutes(1);
-
-    /// <summary>A timer further away than this is cut short: the recurrence looks at its document at least daily.</summary>
-    private static readonly TimeSpan LongestSleep = TimeSpan.FromDays(1);
-
-    public override async Task<string> RunAsync(TaskOrchestrationContext context, RecurrenceOrchestration input)
-    {
-        try
-        {
-            return await RunOnceAsync(context, input);
-        }
-        catch (TaskFailedException)
-        {
-            // Storage trouble beyond every retry: the orchestration must not fail and strand the recurrence. A period already
-            // claimed whose jobs were not all created is lost for the accounts that missed it (never created twice).
-            await context.CreateTimer(context.CurrentUtcDateTime + OutageRetry, CancellationToken.None);
-            context.ContinueAsNew(input with { Completed = null }, preserveUnprocessedEvents: true);
-            return "";
-        }
-    }
+    /// <remarks>
+    /// Storage trouble beyond every retry must not strand the recurrence: it looks again a little later. A period already claimed
+    /// whose jobs were not all created then stays without them for the accounts that missed it (never created twice).
+    /// </remarks>
+    public override Task<string> RunAsync(TaskOrchestrationContext context, RecurrenceOrchestration input) =>
+        context.SurvivingOutagesAsync(() => RunOnceAsync(context, input),
+            () => context.ContinueAsNew(input with { Completed = null }, preserveUnprocessedEvents: true));
 
     private static async Task<string> RunOnceAsync(TaskOrchestrationContext context, RecurrenceOrchestration input)
     {
@@ -90,8 +77,8 @@ public sealed class RecurrenceOrchestrator : TaskOrchestrator<RecurrenceOrchestr
         context.SetCustomStatus(input.Clock);
         using var cancel = new CancellationTokenSource();
         var wake = context.WaitForExternalEvent<RecurrenceWake>(WakeEvent, cancel.Token);
-        var sleep = plan.NextRunAt is { } next && next - plan.Now < LongestSleep ? next - plan.Now : LongestSleep;
-        var timer = context.CreateTimer(context.CurrentUtcDateTime + (sleep > TimeSpan.Zero ? sleep : TimeSpan.Zero), cancel.Token);
+        var sleep = plan.NextRunAt is { } next ? EternalOrchestration.Sleep(next - plan.Now) : EternalOrchestration.LongestSleep;
+        var timer = context.CreateTimer(context.CurrentUtcDateTime + sleep, cancel.Token);
         await Task.WhenAny(wake, timer);
         cancel.Cancel();
         context.ContinueAsNew(wake.IsCompletedSuccessfully
