@@ -7,7 +7,9 @@ namespace ClientHub.Functions.Recurrences;
 /// <summary>The input of one execution of a recurrence's orchestration (each <c>ContinueAsNew</c> starts the next).</summary>
 /// <param name="Clock">The test clock's last advance this orchestration has heard of (ticks); 0 in production.</param>
 /// <param name="Completed">A job of the recurrence that was completed (next on completion), when the wake said so.</param>
-public sealed record RecurrenceOrchestration(FirmId FirmId, string RecurrenceId, long Clock = 0, CompletedPeriod? Completed = null);
+/// <param name="Pending">Jobs of a period already claimed that an outage kept from being created: the next execution creates them first.</param>
+public sealed record RecurrenceOrchestration(FirmId FirmId, string RecurrenceId, long Clock = 0, CompletedPeriod? Completed = null,
+    PeriodJobs? Pending = null);
 
 /// <summary>The payload of a <see cref="RecurrenceOrchestrator.WakeEvent"/>: look at the recurrence and the time again.</summary>
 public sealed record RecurrenceWake(long Clock = 0, CompletedPeriod? Completed = null);
@@ -54,24 +56,24 @@ public sealed class RecurrenceOrchestrator : TaskOrchestrator<RecurrenceOrchestr
     private static readonly TaskOptions Retry = EternalOrchestration.Retry;
 
     /// <remarks>
-    /// Storage trouble beyond every retry must not strand the recurrence: it looks again a little later. A period already claimed
-    /// whose jobs were not all created then stays without them for the accounts that missed it (never created twice).
+    /// Storage trouble beyond every retry must not strand the recurrence: it looks again a little later, first creating the jobs
+    /// of a period it had claimed and not finished (a claim is never lost, and a job never created twice: their ids are derived).
     /// </remarks>
-    public override Task<string> RunAsync(TaskOrchestrationContext context, RecurrenceOrchestration input) =>
-        context.SurvivingOutagesAsync(() => RunOnceAsync(context, input),
-            () => context.ContinueAsNew(input with { Completed = null }, preserveUnprocessedEvents: true));
-
-    private static async Task<string> RunOnceAsync(TaskOrchestrationContext context, RecurrenceOrchestration input)
+    public override Task<string> RunAsync(TaskOrchestrationContext context, RecurrenceOrchestration input)
     {
+        var pending = input.Pending;
+        return context.SurvivingOutagesAsync(() => RunOnceAsync(context, input, jobs => pending = jobs),
+            () => context.ContinueAsNew(input with { Pending = pending }, preserveUnprocessedEvents: true));
+    }
+
+    /// <param name="pending">Told the jobs claimed and not yet all created, then null once they are.</param>
+    private static async Task<string> RunOnceAsync(TaskOrchestrationContext context, RecurrenceOrchestration input, Action<PeriodJobs?> pending)
+    {
+        if (input.Pending is { } left) await CreateJobsAsync(context, left, pending);
         var tick = new RecurrenceTick(input.FirmId, input.RecurrenceId, input.Completed);
         var plan = await context.CallActivityAsync<RecurrencePlan>(RecurrenceTickActivity.Name, tick, Retry);
         if (plan.Ended) return "ended";
-        if (plan.Jobs is { } jobs)
-        {
-            var batches = jobs.AccountIds.Chunk(BatchSize).Select(ids => jobs with { AccountIds = ids }).ToList();
-            foreach (var round in batches.Chunk(ParallelBatches))
-                await Task.WhenAll(round.Select(batch => context.CallActivityAsync<int>(CreateRecurrenceJobsActivity.Name, batch, Retry)));
-        }
+        if (plan.Jobs is { } jobs) await CreateJobsAsync(context, jobs, pending);
 
         // The test clock waits for this before it answers: the jobs now due have been created by then.
         context.SetCustomStatus(input.Clock);
@@ -82,9 +84,19 @@ public sealed class RecurrenceOrchestrator : TaskOrchestrator<RecurrenceOrchestr
         await Task.WhenAny(wake, timer);
         cancel.Cancel();
         context.ContinueAsNew(wake.IsCompletedSuccessfully
-            ? input with { Clock = Math.Max(input.Clock, wake.Result.Clock), Completed = wake.Result.Completed }
-            : input with { Completed = null }, preserveUnprocessedEvents: true);
+            ? input with { Clock = Math.Max(input.Clock, wake.Result.Clock), Completed = wake.Result.Completed, Pending = null }
+            : input with { Completed = null, Pending = null }, preserveUnprocessedEvents: true);
         return "";
+    }
+
+    /// <summary>A period's jobs in batches of <see cref="BatchSize"/> accounts, <see cref="ParallelBatches"/> batches at a time.</summary>
+    private static async Task CreateJobsAsync(TaskOrchestrationContext context, PeriodJobs jobs, Action<PeriodJobs?> pending)
+    {
+        pending(jobs);
+        var batches = jobs.AccountIds.Chunk(BatchSize).Select(ids => jobs with { AccountIds = ids }).ToList();
+        foreach (var round in batches.Chunk(ParallelBatches))
+            await Task.WhenAll(round.Select(batch => context.CallActivityAsync<int>(CreateRecurrenceJobsActivity.Name, batch, Retry)));
+        pending(null);
     }
 }
 

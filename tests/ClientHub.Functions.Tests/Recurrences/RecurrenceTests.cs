@@ -188,6 +188,23 @@ public sealed class RecurrenceTests(RecurrenceHost host) : IClassFixture<Recurre
     }
 
     [Fact]
+    public async Task A_new_start_date_starts_a_new_series_whose_first_period_gets_its_own_jobs()
+    {
+        var (s, pipeline, templateId, accounts) = await FirmAsync();
+        var recurrence = await CreateAsync(s, pipeline, templateId, accounts, "Monthly", (await TodayInParisAsync()).AddDays(2));
+        await AdvanceAsync(TimeSpan.FromDays(3));
+        Assert.Single(await JobsAsync(s, pipeline));
+
+        var moved = (await TodayInParisAsync()).AddDays(1);
+        await s.Api.PatchAsJsonAsync($"/api/recurrences/{Id(recurrence)}", new { startDate = moved }).ExpectAsync(200);
+        await AdvanceAsync(TimeSpan.FromDays(2));
+
+        var jobs = await JobsAsync(s, pipeline);
+        Assert.Equal(2, jobs.Count);
+        Assert.Equal(moved.ToString("yyyy-MM-dd"), jobs[1]["dueDate"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_deleted_recurrence_ends_its_orchestration_and_creates_nothing_more()
     {
         var (s, pipeline, templateId, accounts) = await FirmAsync();
