@@ -24,14 +24,17 @@ public sealed class RecurrenceOrchestrations(TaskHubClient client, AzureStorageO
 
     public static string InstanceId(FirmId firmId, string recurrenceId) => $"{InstancePrefix}{firmId}|{recurrenceId}";
 
-    /// <summary>Starts the recurrence's orchestration, or wakes it when it runs (after a change). Safe to repeat.</summary>
-    public async Task StartOrWakeAsync(FirmId firmId, string recurrenceId)
+    /// <summary>
+    /// Starts the recurrence's orchestration, or wakes it when it runs (after a change). Safe to repeat. <paramref name="fresh"/>:
+    /// the recurrence is about to be stored, and the orchestration waits for it (<see cref="RecurrenceOrchestration.Fresh"/>).
+    /// </summary>
+    public async Task StartOrWakeAsync(FirmId firmId, string recurrenceId, bool fresh = false)
     {
         var instanceId = InstanceId(firmId, recurrenceId);
         try
         {
-            await client.CreateOrchestrationInstanceAsync(RecurrenceOrchestrator.Name, "", instanceId, new RecurrenceOrchestration(firmId, recurrenceId),
-                tags: null, dedupeStatuses: ClockWakes.Alive);
+            await client.CreateOrchestrationInstanceAsync(RecurrenceOrchestrator.Name, "", instanceId,
+                new RecurrenceOrchestration(firmId, recurrenceId, Fresh: fresh), tags: null, dedupeStatuses: ClockWakes.Alive);
         }
         catch (OrchestrationAlreadyExistsException)
         {

@@ -8,8 +8,12 @@ namespace ClientHub.Functions.Recurrences;
 /// <param name="Clock">The test clock's last advance this orchestration has heard of (ticks); 0 in production.</param>
 /// <param name="Completed">A job of the recurrence that was completed (next on completion), when the wake said so.</param>
 /// <param name="Pending">Jobs of a period already claimed that an outage kept from being created: the next execution creates them first.</param>
+/// <param name="Fresh">
+/// Started by <c>POST</c> before the recurrence is stored: a recurrence not found yet is waited for (<see cref="RecurrenceOrchestrator.FirstLook"/>)
+/// rather than taken for deleted, so a crash between the two leaves no recurrence without its orchestration.
+/// </param>
 public sealed record RecurrenceOrchestration(FirmId FirmId, string RecurrenceId, long Clock = 0, CompletedPeriod? Completed = null,
-    PeriodJobs? Pending = null);
+    PeriodJobs? Pending = null, bool Fresh = false);
 
 /// <summary>The payload of a <see cref="RecurrenceOrchestrator.WakeEvent"/>: look at the recurrence and the time again.</summary>
 public sealed record RecurrenceWake(long Clock = 0, CompletedPeriod? Completed = null);
@@ -55,6 +59,9 @@ public sealed class RecurrenceOrchestrator : TaskOrchestrator<RecurrenceOrchestr
 
     private static readonly TaskOptions Retry = EternalOrchestration.Retry;
 
+    /// <summary>How long a fresh orchestration waits for its recurrence to be stored before it takes it for never created.</summary>
+    public static readonly TimeSpan FirstLook = TimeSpan.FromMinutes(1);
+
     /// <remarks>
     /// Storage trouble beyond every retry must not strand the recurrence: it looks again a little later, first creating the jobs
     /// of a period it had claimed and not finished (a claim is never lost, and a job never created twice: their ids are derived).
@@ -72,6 +79,15 @@ public sealed class RecurrenceOrchestrator : TaskOrchestrator<RecurrenceOrchestr
         if (input.Pending is { } left) await CreateJobsAsync(context, left, pending);
         var tick = new RecurrenceTick(input.FirmId, input.RecurrenceId, input.Completed);
         var plan = await context.CallActivityAsync<RecurrencePlan>(RecurrenceTickActivity.Name, tick, Retry);
+        if (plan.Ended && input.Fresh)
+        {
+            using var stored = new CancellationTokenSource();
+            await Task.WhenAny(context.WaitForExternalEvent<RecurrenceWake>(WakeEvent, stored.Token),
+                context.CreateTimer(context.CurrentUtcDateTime + FirstLook, stored.Token));
+            stored.Cancel();
+            context.ContinueAsNew(input with { Fresh = false }, preserveUnprocessedEvents: true);
+            return "";
+        }
         if (plan.Ended) return "ended";
         if (plan.Jobs is { } jobs) await CreateJobsAsync(context, jobs, pending);
 
@@ -84,8 +100,8 @@ public sealed class RecurrenceOrchestrator : TaskOrchestrator<RecurrenceOrchestr
         await Task.WhenAny(wake, timer);
         cancel.Cancel();
         context.ContinueAsNew(wake.IsCompletedSuccessfully
-            ? input with { Clock = Math.Max(input.Clock, wake.Result.Clock), Completed = wake.Result.Completed, Pending = null }
-            : input with { Completed = null, Pending = null }, preserveUnprocessedEvents: true);
+            ? input with { Clock = Math.Max(input.Clock, wake.Result.Clock), Completed = wake.Result.Completed, Pending = null, Fresh = false }
+            : input with { Completed = null, Pending = null, Fresh = false }, preserveUnprocessedEvents: true);
         return "";
     }
 

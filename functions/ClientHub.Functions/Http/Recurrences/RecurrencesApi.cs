@@ -81,8 +81,10 @@ public static class RecurrencesApi
             Frequency = request.Frequency!.Value, StartDate = request.StartDate!.Value, CreateDaysBefore = request.CreateDaysBefore ?? 0,
             NextOnCompletion = request.NextOnCompletion ?? false, Paused = request.Paused ?? false, CreatedAt = now, UpdatedAt = now,
         };
+        // The orchestration first: it waits for the recurrence to be stored, so a crash in between leaves none without its orchestration.
+        await orchestrations.StartOrWakeAsync(caller.FirmId, recurrence.Id, fresh: true);
         response.SetETag(await documents.InsertAsync(caller.FirmId, DocumentKinds.Recurrence, recurrence.Id, recurrence, cancellationToken));
-        await orchestrations.StartOrWakeAsync(caller.FirmId, recurrence.Id);
+        await orchestrations.WakeAsync(caller.FirmId, recurrence.Id);
         return TypedResults.Created($"/api/recurrences/{recurrence.Id}", View(recurrence, await documents.ZoneOfAsync(caller.FirmId, cancellationToken)));
     }
 
