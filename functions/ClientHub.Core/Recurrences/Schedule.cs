@@ -29,7 +29,9 @@ public sealed record Schedule(Frequency Frequency, DateOnly StartDate, int Creat
         _ => throw new ArgumentOutOfRangeException(nameof(Frequency), Frequency, null),
     };
 
-    /// <summary>The moment period <paramref name="period"/>'s jobs are created: 00:00 local, <see cref="CreateDaysBefore"/> days before its date.</summary>
+    /// <summary>
+    /// The moment period <paramref name="period"/>'s jobs are created: 00:00 local, <see cref="CreateDaysBefore"/> days before its date.
+    /// </summary>
     public DateTimeOffset CreateAt(int period) => StartOfDay(DateOf(period).AddDays(-CreateDaysBefore), Zone);
 
     /// <summary>How the period is named in history and on the recurrence: <c>2026-01</c>, <c>2026-Q1</c>, <c>2026</c>, or the date.</summary>

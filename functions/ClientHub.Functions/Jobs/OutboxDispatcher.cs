@@ -53,7 +53,7 @@ public sealed class OutboxDispatcher(JobStore store, JobCards cards, JobOrchestr
         var notices = rows.Where(r => r.Kind == OutboxKinds.Notice).ToList();
         foreach (var notice in notices) await _notices.SendMessageAsync(notice.Payload, cancellationToken);
         if (notices.Count > 0) waker.Wake(NoticeSender.Queue);
-        // Other event rows (job.moved, item.completed…) have no consumer until outbound webhooks exist; they are dropped with the rest.
+        // Event rows reach the listeners above (recurrences wake on job.completed); they are deleted with the rest.
         await store.DeleteOutboxAsync(rows, cancellationToken);
         if (fromSweeper) Log.Swept(logger, rows.Count, rows[0].PartitionKey);
     }

@@ -45,12 +45,15 @@ public sealed class RecurrenceOrchestrations(TaskHubClient client, AzureStorageO
     /// <summary>Wakes the recurrence's orchestration, if it runs: a deleted recurrence's then ends.</summary>
     public Task WakeAsync(FirmId firmId, string recurrenceId) => WakeAsync(InstanceId(firmId, recurrenceId), new RecurrenceWake());
 
-    /// <summary>A completed job a recurrence created wakes the recurrence, which creates that account's next period when it is next on completion.</summary>
+    /// <summary>
+    /// A completed job a recurrence created wakes the recurrence, which creates that account's next period when it is next on completion.
+    /// </summary>
     public async Task OnJobEventAsync(JobEventMessage message, CancellationToken cancellationToken)
     {
         if (message.Type != "job.completed") return;
         if ((await store.GetAsync(message.FirmId, message.JobId, cancellationToken))?.Value is not { Recurrence: { } from } job) return;
-        await WakeAsync(InstanceId(message.FirmId, from.RecurrenceId), new RecurrenceWake(Completed: new CompletedPeriod(job.AccountId, from.Series, from.Period)));
+        var completed = new CompletedPeriod(job.AccountId, from.Series, from.Period);
+        await WakeAsync(InstanceId(message.FirmId, from.RecurrenceId), new RecurrenceWake(Completed: completed));
     }
 
     /// <summary>

@@ -121,7 +121,8 @@ public sealed class RecurrenceTickActivity(RecurrenceRunner runner) : TaskActivi
 {
     public const string Name = "RecurrenceTick";
 
-    public override Task<RecurrencePlan> RunAsync(TaskActivityContext context, RecurrenceTick input) => runner.TickAsync(input, CancellationToken.None);
+    public override Task<RecurrencePlan> RunAsync(TaskActivityContext context, RecurrenceTick input) =>
+        runner.TickAsync(input, CancellationToken.None);
 }
 
 /// <summary>Creates one batch of a period's jobs; those that exist already are left as they are. Returns how many it created.</summary>

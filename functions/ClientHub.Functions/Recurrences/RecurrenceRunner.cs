@@ -32,7 +32,8 @@ public sealed class RecurrenceRunner(FirmDocuments documents, JobEngine engine, 
             var now = time.GetUtcNow();
             if (stored?.Value is not { } recurrence) return new RecurrencePlan(Ended: true, null, null, now);
             if (tick.Completed is { } completed)
-                return new RecurrencePlan(false, AfterCompletion(tick.FirmId, recurrence, completed, zone), RecurrenceRules.NextRunAt(recurrence, zone), now);
+                return new RecurrencePlan(false, AfterCompletion(tick.FirmId, recurrence, completed, zone),
+                    RecurrenceRules.NextRunAt(recurrence, zone), now);
             if (RecurrenceRules.Claim(recurrence, zone, now) is not { } claim)
                 return new RecurrencePlan(false, null, RecurrenceRules.NextRunAt(recurrence, zone), now);
             try
@@ -82,21 +83,21 @@ public sealed class RecurrenceRunner(FirmDocuments documents, JobEngine engine, 
             return 0;
         }
         var created = 0;
-        await Parallel.ForEachAsync(batch.AccountIds, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
-            async (accountId, token) =>
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(batch.AccountIds, options, async (accountId, token) =>
+        {
+            if ((await documents.GetAsync<Account>(batch.FirmId, DocumentKinds.Account, accountId, token))?.Value is not { } account) return;
+            try
             {
-                if ((await documents.GetAsync<Account>(batch.FirmId, DocumentKinds.Account, accountId, token))?.Value is not { } account) return;
-                try
-                {
-                    await engine.AddAsync(Draft(batch, pipeline, jobTemplate, account), pipeline, account, stageId: null, visible: null, Actor.Recurrence,
-                        token, batch.Detail);
-                    Interlocked.Increment(ref created);
-                }
-                catch (RequestFailedException e) when (e.Status == 409)
-                {
-                    // Created already: exactly one job per account and period.
-                }
-            });
+                var draft = Draft(batch, pipeline, jobTemplate, account);
+                await engine.AddAsync(draft, pipeline, account, stageId: null, visible: null, Actor.Recurrence, token, batch.Detail);
+                Interlocked.Increment(ref created);
+            }
+            catch (RequestFailedException e) when (e.Status == 409)
+            {
+                // Created already: exactly one job per account and period.
+            }
+        });
         return created;
     }
 

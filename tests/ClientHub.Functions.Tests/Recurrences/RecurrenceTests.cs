@@ -45,7 +45,8 @@ public sealed class RecurrenceTests(RecurrenceHost host) : IClassFixture<Recurre
         DateOnly start, bool nextOnCompletion = false, bool paused = false, int createDaysBefore = 0) =>
         await s.Api.PostAsJsonAsync("/api/recurrences", new
         {
-            pipelineId = pipeline.Id, jobTemplateId = templateId, accountIds, frequency, startDate = start, createDaysBefore, nextOnCompletion, paused,
+            pipelineId = pipeline.Id, jobTemplateId = templateId, accountIds, frequency, startDate = start, createDaysBefore,
+            nextOnCompletion, paused,
         }).ExpectAsync(201);
 
     private static async Task<List<JsonNode>> JobsAsync(Scenario s, Pipeline pipeline) =>
@@ -141,7 +142,8 @@ public sealed class RecurrenceTests(RecurrenceHost host) : IClassFixture<Recurre
         var runner = host.Services.GetRequiredService<RecurrenceRunner>();
         var period0 = new PeriodJobs(s.Firm.Id, Id(recurrence), 0, 0, start, accounts, "test");
 
-        var created = await Task.WhenAll(runner.CreateJobsAsync(period0, CancellationToken.None), runner.CreateJobsAsync(period0, CancellationToken.None));
+        var created = await Task.WhenAll(
+            runner.CreateJobsAsync(period0, CancellationToken.None), runner.CreateJobsAsync(period0, CancellationToken.None));
         Assert.Equal(3, created.Sum());
         await Task.WhenAll(AdvanceAsync(TimeSpan.FromDays(6)), AdvanceAsync(TimeSpan.FromDays(6)));
 

@@ -125,7 +125,8 @@ public static class JobsApi
         {
             Id = new JobId(Ids.New()),
             FirmId = caller.FirmId,
-            Name = request.Name ?? (template is not null ? JobTemplating.Name(template.JobName, account.Name, today) : $"{pipeline!.Value.Name} - {account.Name}"),
+            Name = request.Name
+                ?? (template is not null ? JobTemplating.Name(template.JobName, account.Name, today) : $"{pipeline!.Value.Name} - {account.Name}"),
             AccountId = account.Id,
             AccountName = account.Name,
             PipelineId = pipeline!.Value.Id,

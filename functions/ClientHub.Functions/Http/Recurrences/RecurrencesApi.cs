@@ -77,7 +77,8 @@ public static class RecurrencesApi
         var now = time.GetUtcNow();
         var recurrence = new Recurrence
         {
-            Id = Ids.New(), PipelineId = request.PipelineId!, JobTemplateId = request.JobTemplateId!, AccountIds = [.. request.AccountIds!.Distinct()],
+            Id = Ids.New(), PipelineId = request.PipelineId!, JobTemplateId = request.JobTemplateId!,
+            AccountIds = [.. request.AccountIds!.Distinct()],
             Frequency = request.Frequency!.Value, StartDate = request.StartDate!.Value, CreateDaysBefore = request.CreateDaysBefore ?? 0,
             NextOnCompletion = request.NextOnCompletion ?? false, Paused = request.Paused ?? false, CreatedAt = now, UpdatedAt = now,
         };
@@ -85,7 +86,8 @@ public static class RecurrencesApi
         await orchestrations.StartOrWakeAsync(caller.FirmId, recurrence.Id, fresh: true);
         response.SetETag(await documents.InsertAsync(caller.FirmId, DocumentKinds.Recurrence, recurrence.Id, recurrence, cancellationToken));
         await orchestrations.WakeAsync(caller.FirmId, recurrence.Id);
-        return TypedResults.Created($"/api/recurrences/{recurrence.Id}", View(recurrence, await documents.ZoneOfAsync(caller.FirmId, cancellationToken)));
+        var zone = await documents.ZoneOfAsync(caller.FirmId, cancellationToken);
+        return TypedResults.Created($"/api/recurrences/{recurrence.Id}", View(recurrence, zone));
     }
 
     /// <remarks>
@@ -145,7 +147,8 @@ public static class RecurrencesApi
         RecurrenceOrchestrations orchestrations, CancellationToken cancellationToken)
     {
         // FirmDocuments.DeleteAsync answers true for a missing row too, so look first.
-        if (await documents.GetAsync<Recurrence>(caller.FirmId, DocumentKinds.Recurrence, id, cancellationToken) is null) return TypedResults.NotFound();
+        if (await documents.GetAsync<Recurrence>(caller.FirmId, DocumentKinds.Recurrence, id, cancellationToken) is null)
+            return TypedResults.NotFound();
         await documents.DeleteAsync(caller.FirmId, DocumentKinds.Recurrence, id, cancellationToken);
         await orchestrations.WakeAsync(caller.FirmId, id);
         return TypedResults.NoContent();
@@ -179,11 +182,13 @@ public static class RecurrencesApi
         await Parallel.ForEachAsync(accountIds.Distinct(), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
             async (accountId, token) =>
             {
-                if (await documents.GetAsync<Account>(firmId, DocumentKinds.Account, accountId ?? "", token) is null) missing.Add(accountId ?? "null");
+                if (await documents.GetAsync<Account>(firmId, DocumentKinds.Account, accountId ?? "", token) is null)
+                    missing.Add(accountId ?? "null");
             });
         return [.. missing.Order()];
     }
 
     private static RecurrenceResponse View(Recurrence r, TimeZoneInfo zone) => new(r.Id, r.PipelineId, r.JobTemplateId, r.AccountIds, r.Frequency,
-        r.StartDate, r.CreateDaysBefore, r.NextOnCompletion, r.Paused, RecurrenceRules.NextRunAt(r, zone), r.SkippedPeriods, r.CreatedAt, r.UpdatedAt);
+        r.StartDate, r.CreateDaysBefore, r.NextOnCompletion, r.Paused, RecurrenceRules.NextRunAt(r, zone), r.SkippedPeriods, r.CreatedAt,
+        r.UpdatedAt);
 }
