@@ -18,11 +18,20 @@ public static class Ids
     {
         Span<byte> bytes = stackalloc byte[Length];
         RandomNumberGenerator.Fill(bytes);
-        return string.Create(Length, bytes.ToArray(), static (chars, b) =>
-        {
-            for (var i = 0; i < chars.Length; i++) chars[i] = Alphabet[b[i] & 31];
-        });
+        return Encode(bytes.ToArray());
     }
+
+    /// <summary>
+    /// The id for <paramref name="key"/>, the same on every call: what must exist at most once (a recurrence's job of one
+    /// account and period) is inserted under it, and a second insert conflicts instead of adding a twin.
+    /// </summary>
+    public static string Derived(string key) => Encode(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
+
+    /// <summary>Five bits of each of the first <see cref="Length"/> bytes, as base32 characters.</summary>
+    private static string Encode(byte[] bytes) => string.Create(Length, bytes, static (chars, b) =>
+    {
+        for (var i = 0; i < chars.Length; i++) chars[i] = Alphabet[b[i] & 31];
+    });
 
     /// <summary>True for strings that could be an id we issued (also stage and automation ids, which clients may choose).</summary>
     public static bool IsWellFormed(string? id) =>

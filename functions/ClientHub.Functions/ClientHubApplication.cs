@@ -18,6 +18,8 @@ using ClientHub.Functions.Queues;
 using ClientHub.Functions.Reminders;
 using ClientHub.Functions.Timers;
 using ClientHub.Functions.Http.Pipelines;
+using ClientHub.Functions.Http.Recurrences;
+using ClientHub.Functions.Recurrences;
 using ClientHub.Functions.Http.Staff;
 using ClientHub.Functions.Http.Templates;
 using ClientHub.Functions.Http.Testing;
@@ -141,6 +143,20 @@ public static class ClientHubApplication
         services.AddActivity<FailAutomationActivity>(FailAutomationActivity.Name);
         services.AddActivity<SendReminderActivity>(SendReminderActivity.Name);
         services.AddActivity<FlagStageOverdueActivity>(FlagStageOverdueActivity.Name);
+        services.AddRecurrences();
+        return services;
+    }
+
+    /// <summary>Recurring jobs: one orchestration per recurrence, woken by changes, completed jobs and the test clock.</summary>
+    private static IServiceCollection AddRecurrences(this IServiceCollection services)
+    {
+        services.AddSingleton<RecurrenceRunner>();
+        services.AddSingleton<RecurrenceOrchestrations>();
+        services.AddSingleton<IDueWorkRunner>(provider => provider.GetRequiredService<RecurrenceOrchestrations>());
+        services.AddSingleton<IJobEventListener>(provider => provider.GetRequiredService<RecurrenceOrchestrations>());
+        services.AddOrchestrator<RecurrenceOrchestrator>(RecurrenceOrchestrator.Name);
+        services.AddActivity<RecurrenceTickActivity>(RecurrenceTickActivity.Name);
+        services.AddActivity<CreateRecurrenceJobsActivity>(CreateRecurrenceJobsActivity.Name);
         return services;
     }
 
@@ -168,6 +184,7 @@ public static class ClientHubApplication
         api.MapTemplatesApi();
         api.MapPipelinesApi();
         api.MapJobsApi();
+        api.MapRecurrencesApi();
         api.MapItemsApi();
         api.MapPortalApi();
         api.MapEmailsApi();

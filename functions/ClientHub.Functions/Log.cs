@@ -32,6 +32,15 @@ internal static partial class Log
     [LoggerMessage(4005, LogLevel.Warning, "The test clock moved, but not every job orchestration had looked at its timers within {Wait}")]
     public static partial void ClockNotHeard(ILogger logger, TimeSpan wait);
 
+    // ---- 7xxx recurrences ----
+
+    [LoggerMessage(7000, LogLevel.Warning,
+        "Recurrence {RecurrenceId} (firm {FirmId}) cannot create period {Period}: its pipeline or job template is gone")]
+    public static partial void RecurrenceCannotCreate(ILogger logger, FirmId firmId, string recurrenceId, int period);
+
+    [LoggerMessage(7001, LogLevel.Warning, "The test clock moved, but not every recurrence had looked at the time within {Wait}")]
+    public static partial void RecurrenceClockNotHeard(ILogger logger, TimeSpan wait);
+
     // ---- 6xxx reminders ----
 
     [LoggerMessage(6000, LogLevel.Warning, "Reminder for item {ItemId} of job {JobId} (firm {FirmId}) failed; it is tried again in {RetryAfter}")]

@@ -35,6 +35,16 @@ public sealed class IdsTests
     }
 
     [Fact]
+    public void A_derived_id_is_the_same_for_the_same_key_well_formed_and_differs_for_another_key()
+    {
+        var id = Ids.Derived("recurrence|r|0|account|3");
+
+        Assert.Equal(id, Ids.Derived("recurrence|r|0|account|3"));
+        Assert.Matches("^[a-z2-7]{20}$", id);
+        Assert.NotEqual(id, Ids.Derived("recurrence|r|0|account|4"));
+    }
+
+    [Fact]
     public void Ids_print_as_their_value() =>
         Assert.Equal("firm f1, job j1", $"firm {new FirmId("f1")}, job {new JobId("j1")}");
 

@@ -84,6 +84,9 @@ public sealed record Job
     /// <summary>Grows on every write; orders history rows and outbox rows.</summary>
     public long Version { get; init; }
 
+    /// <summary>The recurrence and period that created the job, if one did.</summary>
+    public Recurrences.JobRecurrence? Recurrence { get; init; }
+
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 }

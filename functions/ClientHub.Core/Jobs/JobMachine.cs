@@ -17,12 +17,13 @@ namespace ClientHub.Core.Jobs;
 public static class JobMachine
 {
     /// <summary>A new job enters its first (or the chosen) stage: entry #1, and its automations start.</summary>
-    public static Transition Add(Job draft, Pipeline pipeline, string? stageId, bool? visible, Actor by, Account account, DateTimeOffset now)
+    public static Transition Add(Job draft, Pipeline pipeline, string? stageId, bool? visible, Actor by, Account account, DateTimeOffset now,
+        string? detail = null)
     {
         var index = stageId is null ? 0 : pipeline.IndexOf(stageId);
         if (index < 0) throw new StageTransitionRejected(draft.Id, null, stageId, "The stage is not part of the job's pipeline.");
         var job = draft with { EntrySeq = 0, CreatedAt = now, UpdatedAt = now, Status = JobStatus.Active };
-        var added = new HistoryEntry(now, HistoryKinds.Added, null, pipeline.Stages[index].Id, by, null);
+        var added = new HistoryEntry(now, HistoryKinds.Added, null, pipeline.Stages[index].Id, by, detail);
         return Enter(job, pipeline, index, visible, account, now, added);
     }
 

@@ -36,11 +36,15 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
 
     public DateTimeOffset Now => time.GetUtcNow();
 
-    /// <summary>Inserts a new job (its first entry) and dispatches its first automation.</summary>
-    public async Task<CommittedJob> AddAsync(
-        Job draft, Pipeline pipeline, Account account, string? stageId, bool? visible, Actor by, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts a new job (its first entry) and dispatches its first automation. A job of that id already there fails the
+    /// insert with a 409 <see cref="RequestFailedException"/> and writes nothing.
+    /// </summary>
+    /// <param name="detail">The detail of the <c>added</c> history entry (a recurrence names its period there).</param>
+    public async Task<CommittedJob> AddAsync(Job draft, Pipeline pipeline, Account account, string? stageId, bool? visible, Actor by,
+        CancellationToken cancellationToken, string? detail = null)
     {
-        var transition = JobMachine.Add(draft, pipeline, stageId, visible, by, account, Now);
+        var transition = JobMachine.Add(draft, pipeline, stageId, visible, by, account, Now, detail);
         var committed = await store.CommitAsync(transition, expected: null, previous: null, [], Now, cancellationToken);
         await dispatcher.DispatchCommittedAsync(committed.Outbox, cancellationToken);
         return committed;

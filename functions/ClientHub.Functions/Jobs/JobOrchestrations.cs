@@ -1,8 +1,8 @@
 using ClientHub.Core;
+using ClientHub.Functions.Hosting;
 using ClientHub.Functions.Http.Testing;
 using ClientHub.Storage;
 using DurableTask.AzureStorage;
-using DurableTask.AzureStorage.Tracking;
 using DurableTask.Core;
 using DurableTask.Core.Exceptions;
 
@@ -14,9 +14,6 @@ public sealed class JobOrchestrations(TaskHubClient client, AzureStorageOrchestr
 {
     /// <summary>How long the test clock waits for the orchestrations it woke to have fired their due timers.</summary>
     private static readonly TimeSpan ClockWait = TimeSpan.FromSeconds(30);
-
-    /// <summary>States in which an instance is alive: it is woken, not started again.</summary>
-    private static readonly OrchestrationStatus[] Alive = [OrchestrationStatus.Pending, OrchestrationStatus.Running, OrchestrationStatus.Suspended];
 
     /// <summary>One orchestration per job: its id is the job's partition key.</summary>
     public static string InstanceId(FirmId firmId, JobId jobId) => JobStore.PartitionKey(firmId, jobId);
@@ -36,7 +33,7 @@ public sealed class JobOrchestrations(TaskHubClient client, AzureStorageOrchestr
         try
         {
             await client.CreateOrchestrationInstanceAsync(JobOrchestrator.Name, "", instanceId, new JobOrchestration(firmId, jobId, run),
-                tags: null, dedupeStatuses: Alive);
+                tags: null, dedupeStatuses: ClockWakes.Alive);
         }
         catch (OrchestrationAlreadyExistsException)
         {
@@ -61,37 +58,8 @@ public sealed class JobOrchestrations(TaskHubClient client, AzureStorageOrchestr
     public async Task RunDueAsync(CancellationToken cancellationToken)
     {
         var clock = time.GetUtcNow().UtcTicks;
-        var woken = new List<string>();
-        string? continuation = null;
-        do
-        {
-            var page = await service.GetOrchestrationStateAsync(new OrchestrationInstanceStatusQueryCondition { RuntimeStatus = Alive }, 100,
-                continuation, cancellationToken);
-            foreach (var state in page.OrchestrationState)
-            {
-                await WakeAsync(state.OrchestrationInstance.InstanceId, new JobWake(null, clock));
-                woken.Add(state.OrchestrationInstance.InstanceId);
-            }
-            continuation = page.ContinuationToken;
-        } while (continuation is not null);
-
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(ClockWait);
-        try
-        {
-            foreach (var instanceId in woken)
-                while (!await HasHeardAsync(instanceId, clock)) await Task.Delay(100, deadline.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
+        if (!await ClockWakes.WakeAllAsync(client, service, JobOrchestrator.Name, instanceIdPrefix: null,
+                instanceId => WakeAsync(instanceId, new JobWake(null, clock)), clock, ClockWait, cancellationToken))
             Log.ClockNotHeard(logger, ClockWait);
-        }
-    }
-
-    /// <summary>The orchestration has ended, or is waiting again with <paramref name="clock"/> (or a later one) heard.</summary>
-    private async Task<bool> HasHeardAsync(string instanceId, long clock)
-    {
-        var state = await client.GetOrchestrationStateAsync(instanceId);
-        return state is null || !Alive.Contains(state.OrchestrationStatus) || (long.TryParse(state.Status, out var heard) && heard >= clock);
     }
 }

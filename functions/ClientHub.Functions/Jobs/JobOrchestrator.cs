@@ -1,4 +1,5 @@
 using ClientHub.Core;
+using ClientHub.Functions.Hosting;
 using ClientHub.Storage;
 using Microsoft.DurableTask;
 
@@ -69,32 +70,18 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobOrchestration, string>
     public const string WakeEvent = "wake";
 
     /// <summary>
-    /// Transient failures (a SendGrid 5xx, 429 or timeout, storage trouble) are retried three times in all,
-    /// 1 s then 2 s apart; after that the automation is flagged failed and the chain halts until <c>/retry</c>.
+    /// Transient failures are retried (<see cref="EternalOrchestration.Retry"/>); after that the automation is flagged failed
+    /// and the chain halts until <c>/retry</c>.
     /// </summary>
-    private static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(new RetryPolicy(3, TimeSpan.FromSeconds(1), backoffCoefficient: 2));
+    private static readonly TaskOptions Retry = EternalOrchestration.Retry;
 
-    /// <summary>How long the orchestration waits before it looks at the job again after storage failed beyond every retry.</summary>
-    private static readonly TimeSpan OutageRetry = TimeSpan.FromMinutes(1);
-
-    /// <summary>A timer further away than this is cut short: the job looks at its row at least daily.</summary>
-    private static readonly TimeSpan LongestSleep = TimeSpan.FromDays(1);
-
-    public override async Task<string> RunAsync(TaskOrchestrationContext context, JobOrchestration input)
-    {
-        try
-        {
-            return await RunOnceAsync(context, input);
-        }
-        catch (TaskFailedException)
-        {
-            // Storage trouble beyond every retry (even flagging the failure failed): the orchestration must not fail and strand
-            // the job, so it looks at the row again a little later and goes on from wherever the row says.
-            await context.CreateTimer(context.CurrentUtcDateTime + OutageRetry, CancellationToken.None);
-            context.ContinueAsNew(input with { Run = null }, preserveUnprocessedEvents: true);
-            return "";
-        }
-    }
+    /// <remarks>
+    /// Storage trouble beyond every retry (even flagging the failure failed) must not strand the job: it looks at the row again a
+    /// little later and goes on from wherever the row says.
+    /// </remarks>
+    public override Task<string> RunAsync(TaskOrchestrationContext context, JobOrchestration input) =>
+        context.SurvivingOutagesAsync(() => RunOnceAsync(context, input),
+            () => context.ContinueAsNew(input with { Run = null }, preserveUnprocessedEvents: true));
 
     /// <summary>One wake: the entry's chain while the row says it runs, the reminders now due, then sleep until the next wake or timer.</summary>
     private static async Task<string> RunOnceAsync(TaskOrchestrationContext context, JobOrchestration input)
@@ -134,8 +121,8 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobOrchestration, string>
         var wake = context.WaitForExternalEvent<JobWake>(WakeEvent, cancel.Token);
         if (progress.NextDueAt is { } dueAt)
         {
-            var sleep = dueAt - progress.Now;
-            await Task.WhenAny(wake, context.CreateTimer(context.CurrentUtcDateTime + (sleep < LongestSleep ? sleep : LongestSleep), cancel.Token));
+            var sleep = EternalOrchestration.Sleep(dueAt - progress.Now);
+            await Task.WhenAny(wake, context.CreateTimer(context.CurrentUtcDateTime + sleep, cancel.Token));
         }
         else await wake;
         cancel.Cancel();

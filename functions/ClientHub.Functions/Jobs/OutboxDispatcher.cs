@@ -19,7 +19,7 @@ namespace ClientHub.Functions.Jobs;
 /// job's orchestration for a new entry, a retry or its end, projecting the card, syncing manually linked jobs.
 /// </remarks>
 public sealed class OutboxDispatcher(JobStore store, JobCards cards, JobOrchestrations orchestrations, QueueServiceClient queues, StorageNames names,
-    IQueueWaker waker, ILogger<OutboxDispatcher> logger)
+    IQueueWaker waker, IEnumerable<IJobEventListener> listeners, ILogger<OutboxDispatcher> logger)
 {
     private readonly QueueClient _links = queues.GetQueueClient(names.Queue(EngineOptions.LinksQueue));
     private readonly QueueClient _notices = queues.GetQueueClient(names.Queue(NoticeSender.Queue));
@@ -44,17 +44,18 @@ public sealed class OutboxDispatcher(JobStore store, JobCards cards, JobOrchestr
         foreach (var job in rows.Where(r => r.Kind == OutboxKinds.Watch).Select(r => JsonSerializer.Deserialize<JobRef>(r.Payload, ClientHubJson.Stored)!))
             await orchestrations.WatchAsync(job.FirmId, job.JobId, cancellationToken);
         // A job that was completed or archived ends its orchestration (and its reminders) when it looks at the row again.
-        var ended = rows.Where(r => r.Kind == OutboxKinds.Event)
-            .Select(r => JsonSerializer.Deserialize<JobEventMessage>(r.Payload, ClientHubJson.Stored)!)
-            .Where(e => e.Type is "job.completed" or "job.archived");
-        foreach (var e in ended) await orchestrations.NudgeAsync(e.FirmId, e.JobId);
+        var events = rows.Where(r => r.Kind == OutboxKinds.Event)
+            .Select(r => JsonSerializer.Deserialize<JobEventMessage>(r.Payload, ClientHubJson.Stored)!).ToList();
+        foreach (var e in events.Where(e => e.Type is "job.completed" or "job.archived")) await orchestrations.NudgeAsync(e.FirmId, e.JobId);
+        foreach (var e in events)
+            foreach (var listener in listeners) await listener.OnJobEventAsync(e, cancellationToken);
         var links = rows.Where(r => r.Kind == OutboxKinds.Links).ToList();
         foreach (var link in links) await _links.SendMessageAsync(link.Payload, cancellationToken);
         if (links.Count > 0) waker.Wake(EngineOptions.LinksQueue);
         var notices = rows.Where(r => r.Kind == OutboxKinds.Notice).ToList();
         foreach (var notice in notices) await _notices.SendMessageAsync(notice.Payload, cancellationToken);
         if (notices.Count > 0) waker.Wake(NoticeSender.Queue);
-        // Other event rows (job.moved, item.completed…) have no consumer until outbound webhooks exist; they are dropped with the rest.
+        // Event rows reach the listeners above (recurrences wake on job.completed); they are deleted with the rest.
         await store.DeleteOutboxAsync(rows, cancellationToken);
         if (fromSweeper) Log.Swept(logger, rows.Count, rows[0].PartitionKey);
     }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using ClientHub.Core;
 using ClientHub.Core.Clients;
 using ClientHub.Core.Items;
@@ -113,8 +112,7 @@ public static class JobsApi
                 errors.Add("assigneeIds", $"No such staff member: {staffId}.");
         if (errors.Any) return new AddResult([], null, errors);
 
-        var now = engine.Now;
-        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var today = DateOnly.FromDateTime(engine.Now.UtcDateTime);
         // Bounded, so a bulk add of hundreds of accounts does not flood storage at once.
         var jobs = new CommittedJob[accounts.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, accounts.Count),
@@ -127,27 +125,19 @@ public static class JobsApi
         {
             Id = new JobId(Ids.New()),
             FirmId = caller.FirmId,
-            Name = request.Name ?? (template is not null ? JobName(template.JobName, account, now) : $"{pipeline!.Value.Name} - {account.Name}"),
+            Name = request.Name
+                ?? (template is not null ? JobTemplating.Name(template.JobName, account.Name, today) : $"{pipeline!.Value.Name} - {account.Name}"),
             AccountId = account.Id,
             AccountName = account.Name,
             PipelineId = pipeline!.Value.Id,
             StageId = "",
             AssigneeIds = assignees,
-            Priority = request.Priority ?? (Enum.TryParse<Priority>(template?.Priority, out var p) ? p : Priority.Medium),
+            Priority = request.Priority ?? JobTemplating.PriorityOf(template),
             StartDate = request.StartDate ?? (template?.StartInDays is { } s ? today.AddDays(s) : null),
             DueDate = request.DueDate ?? (template?.DueInDays is { } d ? today.AddDays(d) : null),
-            ClientFacing = template?.ClientFacingStatusId is { } statusId
-                ? new ClientFacingSetting(statusId, null, request.ClientFacingStatusVisible ?? true)
-                : null,
+            ClientFacing = JobTemplating.ClientFacingOf(template, request.ClientFacingStatusVisible),
         };
     }
-
-    /// <summary>Job template shortcodes (Karbon/Financial Cents style).</summary>
-    private static string JobName(string pattern, Account account, DateTimeOffset now) => pattern
-        .Replace("[ACCOUNT_NAME]", account.Name, StringComparison.Ordinal)
-        .Replace("[YEAR]", now.Year.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-        .Replace("[MONTH]", now.ToString("MMMM", CultureInfo.InvariantCulture), StringComparison.Ordinal)
-        .Replace("[QUARTER]", $"Q{(now.Month - 1) / 3 + 1}", StringComparison.Ordinal);
 
     private static async Task<Results<Ok<JobResponse>, NotFound>> GetAsync(string id, StaffCaller caller, JobStore store, FirmDocuments documents,
         HttpResponse response, JobViews views, CancellationToken cancellationToken)
