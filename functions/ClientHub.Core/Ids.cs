@@ -14,15 +14,18 @@ public static class Ids
     private const string Alphabet = "abcdefghijklmnopqrstuvwxyz234567";
     public const int Length = 20;
 
-    public static string New()
+    public static string New() => FromBytes(RandomNumberGenerator.GetBytes(Length));
+
+    /// <summary>
+    /// An id that is the same every time for the same <paramref name="seed"/> (100 bits of its SHA-256): a retried request derives
+    /// the id of what its first attempt created, and finds it instead of creating a second one.
+    /// </summary>
+    public static string Derived(string seed) => FromBytes(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(seed)));
+
+    private static string FromBytes(byte[] bytes) => string.Create(Length, bytes, static (chars, b) =>
     {
-        Span<byte> bytes = stackalloc byte[Length];
-        RandomNumberGenerator.Fill(bytes);
-        return string.Create(Length, bytes.ToArray(), static (chars, b) =>
-        {
-            for (var i = 0; i < chars.Length; i++) chars[i] = Alphabet[b[i] & 31];
-        });
-    }
+        for (var i = 0; i < chars.Length; i++) chars[i] = Alphabet[b[i] & 31];
+    });
 
     /// <summary>True for strings that could be an id we issued (also stage and automation ids, which clients may choose).</summary>
     public static bool IsWellFormed(string? id) =>

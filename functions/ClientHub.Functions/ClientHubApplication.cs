@@ -56,6 +56,7 @@ public static class ClientHubApplication
         services.AddHostedService<StorageInitializer>();
         services.AddSingleton<FirmDocuments>();
         services.AddSingleton<AccessKeys>();
+        services.AddSingleton<IdempotencyRecords>();
         services.AddJobEngine(configuration);
         services.AddTriggerHost(configuration);
         services.AddQueueTrigger<LinksTrigger>(EngineOptions.LinksQueue);
@@ -133,6 +134,7 @@ public static class ClientHubApplication
         app.Use(RejectOversizedBodies);
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseIdempotencyKeys();
 
         app.MapOpenApi();
         app.MapScalarApiReference();

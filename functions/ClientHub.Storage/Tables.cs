@@ -21,5 +21,8 @@ public static class Tables
     /// <summary>Email log: PK = firm id, RK = inverted time + id.</summary>
     public const string Emails = "emails";
 
-    public static readonly string[] All = [Config, Keys, Jobs, JobCards, OutboxMarks, Emails];
+    /// <summary>Idempotency-Key records: PK = firm id (or "{firmId}|{contactId}" on portal routes), RK = SHA-256 of the key.</summary>
+    public const string Idempotency = "idempotency";
+
+    public static readonly string[] All = [Config, Keys, Jobs, JobCards, OutboxMarks, Emails, Idempotency];
 }

@@ -36,14 +36,26 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
 
     public DateTimeOffset Now => time.GetUtcNow();
 
-    /// <summary>Inserts a new job (its first entry) and dispatches its first automation.</summary>
+    /// <summary>
+    /// Inserts a new job (its first entry) and dispatches its first automation. A job of that id that exists already (the id
+    /// was derived from an <c>Idempotency-Key</c>, and this is a retry after a crash) is answered as it is, not added again.
+    /// </summary>
     public async Task<CommittedJob> AddAsync(
         Job draft, Pipeline pipeline, Account account, string? stageId, bool? visible, Actor by, CancellationToken cancellationToken)
     {
         var transition = JobMachine.Add(draft, pipeline, stageId, visible, by, account, Now);
-        var committed = await store.CommitAsync(transition, expected: null, previous: null, [], Now, cancellationToken);
-        await dispatcher.DispatchCommittedAsync(committed.Outbox, cancellationToken);
-        return committed;
+        try
+        {
+            var committed = await store.CommitAsync(transition, expected: null, previous: null, [], Now, cancellationToken);
+            await dispatcher.DispatchCommittedAsync(committed.Outbox, cancellationToken);
+            return committed;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            // Its outbox, if the crash left any, is the sweeper's.
+            if (await store.GetAsync(draft.FirmId, draft.Id, cancellationToken) is not { } existing) throw;
+            return new CommittedJob(existing.Value, existing.ETag, []);
+        }
     }
 
     /// <summary>
