@@ -19,6 +19,8 @@ using ClientHub.Functions.Http.Portal;
 using ClientHub.Functions.Http.Staff;
 using ClientHub.Functions.Http.Templates;
 using ClientHub.Functions.Http.Testing;
+using ClientHub.Functions.Http.Webhooks;
+using ClientHub.Functions.Webhooks;
 using ClientHub.Storage;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.OpenApi;
@@ -58,6 +60,7 @@ public static class ClientHubApplication
         services.AddSingleton<AccessKeys>();
         services.AddSingleton<IdempotencyRecords>();
         services.AddJobEngine(configuration);
+        services.AddWebhooks(configuration);
         services.AddTriggerHost(configuration);
         services.AddQueueTrigger<LinksTrigger>(EngineOptions.LinksQueue);
         services.AddQueueTrigger<NoticesTrigger>(NoticeSender.Queue);
@@ -127,6 +130,15 @@ public static class ClientHubApplication
         return services;
     }
 
+    /// <summary>Inbound webhook endpoints (signature checks, a rate limit per endpoint).</summary>
+    private static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section))
+            .Validate(o => o.InboundPerSecond > 0 && o.InboundBurst > 0, "Inbound webhook rates must be positive.").ValidateOnStart();
+        services.AddSingleton<InboundHookLimiter>();
+        return services;
+    }
+
     public static WebApplication MapClientHub(this WebApplication app)
     {
         app.UseExceptionHandler();
@@ -155,6 +167,8 @@ public static class ClientHubApplication
         api.MapItemsApi();
         api.MapPortalApi();
         api.MapEmailsApi();
+        api.MapWebhookEndpointsApi();
+        api.MapInboundHooksApi();
         api.MapTestingApi();
         return app;
     }

@@ -21,6 +21,9 @@ public sealed record JobContext(Versioned<Job> Current, Pipeline Pipeline, Accou
     public Job Job => Current.Value;
 }
 
+/// <summary>What a move did: the job after it, and the entry it left (null when it did not move; see <c>InvalidStage</c>).</summary>
+public sealed record MoveResult(Versioned<Job> Job, int? LeftEntry, bool InvalidStage);
+
 /// <summary>The caller's <c>If-Match</c> did not match the job (or item) row.</summary>
 public sealed class PreconditionFailed(string resource) : Exception($"The {resource} changed since it was read (If-Match).");
 
@@ -90,6 +93,26 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     public Task<(Versioned<Job> Job, JobWrite? Write)?> TransitionAsync(FirmId firmId, JobId jobId, ETag? ifMatch,
         Func<JobContext, JobWrite?> decide, CancellationToken cancellationToken) =>
         TransitionAsync(firmId, jobId, ifMatch, c => Task.FromResult(decide(c)), cancellationToken);
+
+    /// <summary>
+    /// A manual move (<c>POST /move</c>, or a webhook's <c>moveJob</c>) to <paramref name="stageId"/>. With
+    /// <paramref name="unlessThere"/>, a job already active in that stage stays in its entry (a webhook delivered twice moves once).
+    /// Returns null when the job does not exist (or is another firm's).
+    /// </summary>
+    public async Task<MoveResult?> MoveAsync(FirmId firmId, JobId jobId, string? stageId, bool? visible, Actor by, ETag? ifMatch, bool unlessThere,
+        CancellationToken cancellationToken)
+    {
+        int? leftEntry = null;
+        var invalidStage = false;
+        var result = await TransitionAsync(firmId, jobId, ifMatch, c =>
+        {
+            invalidStage = c.Pipeline.Find(stageId ?? "") is null;
+            if (invalidStage || (unlessThere && c.Job.StageId == stageId && c.Job.Status == JobStatus.Active)) return null;
+            leftEntry = c.Job.EntrySeq;
+            return JobWrite.Of(JobMachine.Move(c.Job, c.Pipeline, stageId!, visible, by, c.Account, Now));
+        }, cancellationToken);
+        return result is { } done ? new MoveResult(done.Job, leftEntry, invalidStage) : null;
+    }
 
     public async Task<JobContext> LoadContextAsync(Versioned<Job> current, CancellationToken cancellationToken)
     {

@@ -219,18 +219,11 @@ public static class JobsApi
         JobEngine engine, JobStore store, FirmDocuments documents, HttpRequest http, HttpResponse response, CancellationToken cancellationToken)
     {
         var jobId = new JobId(id);
-        int? leftEntry = null;
-        var invalidStage = false;
-        var result = await engine.TransitionAsync(caller.FirmId, jobId, http.IfMatch(), c =>
-        {
-            invalidStage = c.Pipeline.Find(request.StageId ?? "") is null;
-            if (invalidStage) return null;
-            leftEntry = c.Job.EntrySeq;
-            return JobWrite.Of(JobMachine.Move(c.Job, c.Pipeline, request.StageId!, request.ClientFacingStatusVisible, Actor.Staff(caller.StaffId),
-                c.Account, engine.Now));
-        }, cancellationToken);
+        var result = await engine.MoveAsync(caller.FirmId, jobId, request.StageId, request.ClientFacingStatusVisible, Actor.Staff(caller.StaffId),
+            http.IfMatch(), unlessThere: false, cancellationToken);
         if (result is not { } done) return TypedResults.NotFound();
-        if (invalidStage) return new ValidationErrors().Add("stageId", "The stage is not part of the job's pipeline.").ToResult();
+        if (done.InvalidStage) return new ValidationErrors().Add("stageId", "The stage is not part of the job's pipeline.").ToResult();
+        var leftEntry = done.LeftEntry;
         var unfinished = (await store.ListLinksAsync(caller.FirmId, jobId, cancellationToken))
             .Where(l => l.EntrySeq == leftEntry && l.RequiresAction && !l.Complete).Select(JobNames.View).ToList();
         response.SetETag(done.Job.ETag);
