@@ -130,12 +130,30 @@ public static class ClientHubApplication
         return services;
     }
 
-    /// <summary>Inbound webhook endpoints (signature checks, a rate limit per endpoint).</summary>
+    /// <summary>
+    /// Webhooks: inbound endpoints (signature checks, a rate limit per endpoint); outbound subscriptions, fed by the outbox through
+    /// the <c>webhookevents</c> queue, each event delivered by an orchestration of its own.
+    /// </summary>
     private static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section))
-            .Validate(o => o.InboundPerSecond > 0 && o.InboundBurst > 0, "Inbound webhook rates must be positive.").ValidateOnStart();
+            .Validate(o => o.InboundPerSecond > 0 && o.InboundBurst > 0, "Inbound webhook rates must be positive.")
+            .Validate(o => o.FirstRetryDelay > TimeSpan.Zero && o.MaxRetryDelay >= o.FirstRetryDelay && o.DeliveryTimeout > TimeSpan.Zero,
+                "Webhook retry delays and the delivery timeout must be positive, the longest delay at least the first.")
+            .ValidateOnStart();
         services.AddSingleton<InboundHookLimiter>();
+        services.AddSingleton<WebhookDeliveries>();
+        services.AddSingleton<WebhookDeliverer>();
+        services.AddSingleton<WebhookFanOut>();
+        services.AddHttpClient(WebhookDeliverer.HttpClientName).ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
+        {
+            ConnectCallback = WebhookTargets.Connect(provider.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowPrivateTargets),
+            AllowAutoRedirect = false,
+        });
+        services.AddQueueTrigger<WebhookEventsTrigger>(WebhookFanOut.Queue);
+        services.AddOrchestrator<WebhookDeliveryOrchestrator>(WebhookDeliveryOrchestrator.Name);
+        services.AddActivity<DeliverWebhookActivity>(DeliverWebhookActivity.Name);
+        services.AddActivity<GiveUpWebhookActivity>(GiveUpWebhookActivity.Name);
         return services;
     }
 
@@ -169,6 +187,7 @@ public static class ClientHubApplication
         api.MapEmailsApi();
         api.MapWebhookEndpointsApi();
         api.MapInboundHooksApi();
+        api.MapWebhookSubscriptionsApi();
         api.MapTestingApi();
         return app;
     }

@@ -24,5 +24,8 @@ public static class Tables
     /// <summary>Idempotency-Key records: PK = firm id (or "{firmId}|{contactId}" on portal routes), RK = SHA-256 of the key.</summary>
     public const string Idempotency = "idempotency";
 
-    public static readonly string[] All = [Config, Keys, Jobs, JobCards, OutboxMarks, Emails, Idempotency];
+    /// <summary>Outbound webhook delivery attempts: PK = "{firmId}|{subscriptionId}", RK = "{first attempt ticks}|{eventId}|{attempt}".</summary>
+    public const string WebhookDeliveries = "webhookdeliveries";
+
+    public static readonly string[] All = [Config, Keys, Jobs, JobCards, OutboxMarks, Emails, Idempotency, WebhookDeliveries];
 }
