@@ -188,6 +188,7 @@ public static class ClientHubApplication
         api.MapWebhookEndpointsApi();
         api.MapInboundHooksApi();
         api.MapWebhookSubscriptionsApi();
+        api.MapSendGridEventsApi();
         api.MapTestingApi();
         return app;
     }
