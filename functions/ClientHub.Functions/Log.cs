@@ -39,12 +39,10 @@ internal static partial class Log
 
     // ---- 7xxx webhooks ----
 
-    [LoggerMessage(7000, LogLevel.Information, "Webhook {EventId} to subscription {SubscriptionId} (firm {FirmId}) failed attempt {Attempt}: {Error}")]
+    [LoggerMessage(7000, LogLevel.Information,
+        "Webhook {EventId} to subscription {SubscriptionId} (firm {FirmId}) failed attempt {Attempt}: {Error}")]
     public static partial void WebhookAttemptFailed(ILogger logger, FirmId firmId, string subscriptionId, string eventId, int attempt, string error);
 
     [LoggerMessage(7001, LogLevel.Warning, "Webhook subscription {SubscriptionId} (firm {FirmId}) failed every attempt and is turned off")]
     public static partial void WebhookDisabled(ILogger logger, FirmId firmId, string subscriptionId);
-
-    [LoggerMessage(7002, LogLevel.Information, "SendGrid {Kind} dropped: {Reason}")]
-    public static partial void SendGridDropped(ILogger logger, string kind, string reason);
 }

@@ -112,7 +112,8 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
                     JsonSerializer.Serialize(new AutomationRun(job.FirmId, job.Id, a.EntrySeq, a.Index, a.AutomationId, a.Retries),
                         ClientHubJson.Stored)),
                 PublishEvent p => (OutboxKinds.Event,
-                    JsonSerializer.Serialize(new JobEventMessage(Ids.New(), job.FirmId, job.Id, p.Type, p.FromStageId, p.ToStageId, p.ItemId, now, job),
+                    JsonSerializer.Serialize(
+                        new JobEventMessage(Ids.New(), job.FirmId, job.Id, p.Type, p.FromStageId, p.ToStageId, p.ItemId, now, job),
                         ClientHubJson.Stored)),
                 _ => OutboxEntry(job.FirmId, job.Id.Value, e, now),
             })

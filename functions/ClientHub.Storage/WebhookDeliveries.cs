@@ -33,7 +33,8 @@ public sealed class WebhookDeliveries(TableServiceClient tables, StorageNames na
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey(firmId, subscriptionId)}");
         await foreach (var page in _table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken)
                            .AsPages(continuationToken, pageSize))
-            return new ListPage<WebhookDeliveryAttempt>(page.Values.Select(FirmDocuments.Read<WebhookDeliveryAttempt>).ToList(), page.ContinuationToken);
+            return new ListPage<WebhookDeliveryAttempt>(page.Values.Select(FirmDocuments.Read<WebhookDeliveryAttempt>).ToList(),
+                page.ContinuationToken);
         return new ListPage<WebhookDeliveryAttempt>([], null);
     }
 

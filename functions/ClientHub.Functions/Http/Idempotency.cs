@@ -143,5 +143,5 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next, IdempotencyRec
     }
 
     private static Task ProblemAsync(HttpContext context, int status, string title, string detail) =>
-        TypedResults.Problem(detail, statusCode: status, title: title, type: $"https://httpstatuses.io/{status}").ExecuteAsync(context);
+        HttpConventions.Problem(status, title, detail).ExecuteAsync(context);
 }

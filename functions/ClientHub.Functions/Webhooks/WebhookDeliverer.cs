@@ -85,7 +85,8 @@ public sealed class WebhookDeliverer(FirmDocuments documents, WebhookDeliveries 
         var owners = (await documents.ListAllAsync<StaffMember>(delivery.FirmId, DocumentKinds.Staff, cancellationToken))
             .Where(s => s.Role == StaffRole.Owner).OrderBy(s => s.Id);
         var subject = "A webhook subscription was turned off";
-        var body = $"<p>Every delivery to <code>{WebUtility.HtmlEncode(subscription.Url)}</code> failed for {options.Value.GiveUpAfter.TotalHours:0} hours, "
+        var body = $"<p>Every delivery to <code>{WebUtility.HtmlEncode(subscription.Url)}</code> failed for "
+            + $"{options.Value.GiveUpAfter.TotalHours:0} hours, "
             + $"so the subscription {subscription.Id} was turned off. Fix the receiver, then turn it back on with "
             + "<code>PATCH /api/webhook-subscriptions/{id}</code> <code>{\"enabled\": true}</code>.</p>";
         foreach (var owner in owners)

@@ -21,7 +21,9 @@ public static class WebhookTargets
         IPAddress[] addresses;
         try
         {
-            addresses = IPAddress.TryParse(uri.DnsSafeHost, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(uri.DnsSafeHost, cancellationToken);
+            addresses = IPAddress.TryParse(uri.DnsSafeHost, out var literal)
+                ? [literal]
+                : await Dns.GetHostAddressesAsync(uri.DnsSafeHost, cancellationToken);
         }
         catch (SocketException)
         {

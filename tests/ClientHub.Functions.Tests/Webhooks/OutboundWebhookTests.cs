@@ -37,20 +37,15 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public WebhookReceiver()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _app = builder.Build();
-        _app.MapPost("/hook", async (HttpContext context) =>
+        (_app, var url) = LoopbackServer.Start(app => app.MapPost("/hook", async (HttpContext context) =>
         {
             var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
             var status = Interlocked.Increment(ref _calls) <= Failures ? 500 : 200;
             Calls.Enqueue(new Call(context.Request.Headers["webhook-id"].ToString(), context.Request.Headers["webhook-timestamp"].ToString(),
                 context.Request.Headers["webhook-signature"].ToString(), body, status));
             context.Response.StatusCode = status;
-        });
-        _app.StartAsync().GetAwaiter().GetResult();
-        Url = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/hook";
+        }));
+        Url = url + "/hook";
     }
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();

@@ -39,8 +39,7 @@ public static class SendGridEventsApi
         var payload = await new StreamReader(request.Body, Encoding.UTF8).ReadToEndAsync(cancellationToken);
         if (!Verified(options.Value.WebhookPublicKey, payload, request.Headers[RequestValidator.SIGNATURE_HEADER],
                 request.Headers[RequestValidator.TIMESTAMP_HEADER]))
-            return TypedResults.Problem("The event webhook signature is missing or does not verify.", statusCode: 401, title: "Invalid signature",
-                type: "https://httpstatuses.io/401");
+            return HttpConventions.Problem(401, "Invalid signature", "The event webhook signature is missing or does not verify.");
         if (Parse(payload) is not { } events)
             return new ValidationErrors().Add("body", "A JSON array of SendGrid events is expected.").ToResult();
         foreach (var e in events)

@@ -45,8 +45,8 @@ public static partial class PortalApi
         {
             if (ItemsApi.PaymentProblem(request) is { } problem) return problem;
             var reference = Idempotency.Reference(r.HttpContext);
-            return await ChangeAsync<InvoiceItem>(id, caller, engine, store, r, i => i.WithPayment(request.Amount, Author(caller), engine.Now, reference),
-                $"paid {request.Amount:0.00} on an invoice", ct);
+            return await ChangeAsync<InvoiceItem>(id, caller, engine, store, r,
+                i => i.WithPayment(request.Amount, Author(caller), engine.Now, reference), $"paid {request.Amount:0.00} on an invoice", ct);
         }).Idempotent();
     }
 

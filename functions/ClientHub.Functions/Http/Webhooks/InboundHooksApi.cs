@@ -15,7 +15,9 @@ namespace ClientHub.Functions.Http.Webhooks;
 /// <summary>The body of an inbound call: <c>moveJob</c> (<c>jobId</c>, <c>stageId</c>) or <c>completeItem</c> (<c>type</c>, <c>id</c>).</summary>
 public sealed record InboundHookAction(string Action, string? JobId, string? StageId, string? Type, string? Id);
 
-/// <summary><c>applied</c>, <c>unchanged</c> (the job was in that stage already, the item complete) or <c>duplicate</c> (a repeated webhook-id).</summary>
+/// <summary>
+/// <c>applied</c>, <c>unchanged</c> (the job was in that stage already, the item complete) or <c>duplicate</c> (a repeated webhook-id).
+/// </summary>
 public sealed record InboundHookOutcome(string Status);
 
 /// <summary>
@@ -54,8 +56,7 @@ public static class InboundHooksApi
         if (limiter.Throttle(id) is { } retryAfter)
         {
             request.HttpContext.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString("0");
-            return TypedResults.Problem("Too many calls to this endpoint; see Retry-After.", statusCode: 429, title: "Too many requests",
-                type: "https://httpstatuses.io/429");
+            return HttpConventions.Problem(429, "Too many requests", "Too many calls to this endpoint; see Retry-After.");
         }
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, cancellationToken);
@@ -64,8 +65,8 @@ public static class InboundHooksApi
         var webhookId = request.Headers[WebhookSignature.IdHeader].ToString();
         if (!WebhookSignature.Verify(endpoint.Value.SecretsAt(now), webhookId, request.Headers[WebhookSignature.TimestampHeader],
                 request.Headers[WebhookSignature.SignatureHeader], body, now))
-            return TypedResults.Problem("The webhook-id, webhook-timestamp or webhook-signature header is missing, stale or does not match.",
-                statusCode: 401, title: "Invalid signature", type: "https://httpstatuses.io/401");
+            return HttpConventions.Problem(401, "Invalid signature",
+                "The webhook-id, webhook-timestamp or webhook-signature header is missing, stale or does not match.");
         if (Parse(body) is not { } action) return new ValidationErrors().Add("body", Expected).ToResult();
 
         var scope = $"{firmId.Value}|hook|{id}";
@@ -75,11 +76,9 @@ public static class InboundHooksApi
         {
             case IdempotencyBegin.Replay: return TypedResults.Ok(new InboundHookOutcome("duplicate"));
             case IdempotencyBegin.InFlight:
-                return TypedResults.Problem("A call with this webhook-id is being handled.", statusCode: 409, title: "Conflict",
-                    type: "https://httpstatuses.io/409");
+                return HttpConventions.Problem(409, "Conflict", "A call with this webhook-id is being handled.");
             case IdempotencyBegin.Mismatch:
-                return TypedResults.Problem("This webhook-id was used with another body.", statusCode: 422, title: "webhook-id reused",
-                    type: "https://httpstatuses.io/422");
+                return HttpConventions.Problem(422, "webhook-id reused", "This webhook-id was used with another body.");
         }
         var started = (IdempotencyBegin.Started)begin;
         try
@@ -122,7 +121,8 @@ public static class InboundHooksApi
     {
         if (action.Action == "moveJob")
         {
-            var moved = await engine.MoveAsync(firmId, new JobId(action.JobId!), action.StageId, null, by, null, unlessThere: true, cancellationToken);
+            var moved = await engine.MoveAsync(firmId, new JobId(action.JobId!), action.StageId, null, by, null, unlessThere: true,
+                cancellationToken);
             if (moved is null) return TypedResults.NotFound();
             if (moved.InvalidStage) return new ValidationErrors().Add("stageId", "The stage is not part of the job's pipeline.").ToResult();
             return TypedResults.Ok(new InboundHookOutcome(moved.LeftEntry is null ? "unchanged" : "applied"));

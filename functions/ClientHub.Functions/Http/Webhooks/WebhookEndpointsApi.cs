@@ -27,20 +27,8 @@ public static class WebhookEndpointsApi
     {
         var endpoints = api.MapGroup("/webhook-endpoints").RequireAuthorization(Policies.Admin).WithTags("Webhooks");
         endpoints.MapPost("", CreateAsync).Idempotent();
-        endpoints.MapGet("", async (StaffCaller caller, FirmDocuments documents, int? pageSize, string? continuationToken, CancellationToken ct) =>
-            TypedResults.Ok((await documents.ListAsync<WebhookEndpoint>(caller.FirmId, DocumentKinds.WebhookEndpoint,
-                HttpConventions.PageSize(pageSize), continuationToken, ct)).ToList(v => WebhookEndpointView.Of(v.Value))));
-        endpoints.MapGet("/{id}", async Task<Results<Ok<WebhookEndpointView>, NotFound>> (string id, StaffCaller caller, FirmDocuments documents,
-            HttpResponse response, CancellationToken ct) =>
-        {
-            if (await documents.GetAsync<WebhookEndpoint>(caller.FirmId, DocumentKinds.WebhookEndpoint, id, ct) is not { } endpoint)
-                return TypedResults.NotFound();
-            response.SetETag(endpoint.ETag);
-            return TypedResults.Ok(WebhookEndpointView.Of(endpoint.Value));
-        });
-        endpoints.MapDelete("/{id}", async Task<Results<NoContent, NotFound>> (string id, StaffCaller caller, FirmDocuments documents,
-            CancellationToken ct) =>
-            await documents.DeleteAsync(caller.FirmId, DocumentKinds.WebhookEndpoint, id, ct) ? TypedResults.NoContent() : TypedResults.NotFound());
+        endpoints.MapDocumentReads<WebhookEndpoint, WebhookEndpointView>(DocumentKinds.WebhookEndpoint, e => WebhookEndpointView.Of(e));
+        endpoints.MapDocumentDelete(DocumentKinds.WebhookEndpoint);
         endpoints.MapPost("/{id}/rotate-secret", RotateAsync).TakesNoBody();
         return api;
     }

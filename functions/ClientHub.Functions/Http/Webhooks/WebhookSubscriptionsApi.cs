@@ -26,21 +26,10 @@ public static class WebhookSubscriptionsApi
     {
         var subscriptions = api.MapGroup("/webhook-subscriptions").RequireAuthorization(Policies.Admin).WithTags("Webhooks");
         subscriptions.MapPost("", CreateAsync).Idempotent();
-        subscriptions.MapGet("", async (StaffCaller caller, FirmDocuments documents, int? pageSize, string? continuationToken, CancellationToken ct) =>
-            TypedResults.Ok((await documents.ListAsync<WebhookSubscription>(caller.FirmId, DocumentKinds.WebhookSubscription,
-                HttpConventions.PageSize(pageSize), continuationToken, ct)).ToList(v => WebhookSubscriptionView.Of(v.Value))));
-        subscriptions.MapGet("/{id}", async Task<Results<Ok<WebhookSubscriptionView>, NotFound>> (string id, StaffCaller caller,
-            FirmDocuments documents, HttpResponse response, CancellationToken ct) =>
-        {
-            if (await documents.GetAsync<WebhookSubscription>(caller.FirmId, DocumentKinds.WebhookSubscription, id, ct) is not { } found)
-                return TypedResults.NotFound();
-            response.SetETag(found.ETag);
-            return TypedResults.Ok(WebhookSubscriptionView.Of(found.Value));
-        });
+        subscriptions.MapDocumentReads<WebhookSubscription, WebhookSubscriptionView>(DocumentKinds.WebhookSubscription,
+            s => WebhookSubscriptionView.Of(s));
         subscriptions.MapPatch("/{id}", PatchAsync);
-        subscriptions.MapDelete("/{id}", async Task<Results<NoContent, NotFound>> (string id, StaffCaller caller, FirmDocuments documents,
-            CancellationToken ct) =>
-            await documents.DeleteAsync(caller.FirmId, DocumentKinds.WebhookSubscription, id, ct) ? TypedResults.NoContent() : TypedResults.NotFound());
+        subscriptions.MapDocumentDelete(DocumentKinds.WebhookSubscription);
         subscriptions.MapGet("/{id}/deliveries", async Task<Results<Ok<ListResponse<WebhookDeliveryAttempt>>, NotFound>> (string id,
             StaffCaller caller, FirmDocuments documents, WebhookDeliveries deliveries, int? pageSize, string? continuationToken,
             CancellationToken ct) =>
