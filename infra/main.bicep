@@ -99,8 +99,8 @@ type roleApp = {
 var suffix = uniqueString(resourceGroup().id)
 var hubName = toLower('${storagePrefix}${taskHubName}')
 var storageAccountName = toLower('${namePrefix}${take(suffix, 13)}')
-// Our own queue triggers' queues (EngineOptions.LinksQueue, NoticeSender.Queue), with the storage prefix.
-var ownQueueNames = map(['links', 'notices'], q => empty(storagePrefix) ? q : '${toLower(storagePrefix)}-${q}')
+// Our own queue triggers' queues (EngineOptions.LinksQueue, NoticeSender.Queue, WebhookFanOut.Queue), with the storage prefix.
+var ownQueueNames = map(['links', 'notices', 'webhookevents'], q => empty(storagePrefix) ? q : '${toLower(storagePrefix)}-${q}')
 var vaultName = '${namePrefix}-kv-${take(suffix, 8)}'
 // Known before the vault exists, so the apps' secret references can be laid out at the start of the deployment.
 var vaultUri = 'https://${vaultName}${environment().suffixes.keyvaultDns}/'
@@ -189,8 +189,9 @@ var bootstrapSecrets secret[] = bootstrapInVault
 var bootstrapEnv setting[] = bootstrapInVault ? [{ name: 'ClientHub__BootstrapToken', secretRef: 'bootstrap-token' }] : []
 
 // The queues role wakes for the Durable Task hub's work-item queue (activities), its control queues (orchestrations)
-// and our own queues (links, notices). A pending durable timer (a reminder days away) is an invisible control-queue message, and the
-// scaler counts invisible messages too: while reminders are pending, one replica stays up, so the timers fire on time.
+// and our own queues (links, notices, webhookevents). A pending durable timer (a reminder days away) is an invisible
+// control-queue message, and the scaler counts invisible messages too: while reminders are pending, one replica stays
+// up, so the timers fire on time.
 var workQueues = concat(
   ['${hubName}-workitems'],
   map(range(0, partitionCount), i => '${hubName}-control-${padLeft(string(i), 2, '0')}'),

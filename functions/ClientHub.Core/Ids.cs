@@ -14,16 +14,12 @@ public static class Ids
     private const string Alphabet = "abcdefghijklmnopqrstuvwxyz234567";
     public const int Length = 20;
 
-    public static string New()
-    {
-        Span<byte> bytes = stackalloc byte[Length];
-        RandomNumberGenerator.Fill(bytes);
-        return Encode(bytes.ToArray());
-    }
+    public static string New() => Encode(RandomNumberGenerator.GetBytes(Length));
 
     /// <summary>
-    /// The id for <paramref name="key"/>, the same on every call: what must exist at most once (a recurrence's job of one
-    /// account and period) is inserted under it, and a second insert conflicts instead of adding a twin.
+    /// The id for <paramref name="key"/>, the same on every call (100 bits of its SHA-256): what must exist at most once (a
+    /// recurrence's job of one account and period, the job of a retried request under an Idempotency-Key) is inserted under
+    /// it, and a second insert conflicts instead of adding a twin.
     /// </summary>
     public static string Derived(string key) => Encode(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
 

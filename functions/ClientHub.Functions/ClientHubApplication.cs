@@ -23,6 +23,8 @@ using ClientHub.Functions.Recurrences;
 using ClientHub.Functions.Http.Staff;
 using ClientHub.Functions.Http.Templates;
 using ClientHub.Functions.Http.Testing;
+using ClientHub.Functions.Http.Webhooks;
+using ClientHub.Functions.Webhooks;
 using ClientHub.Storage;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
@@ -64,7 +66,9 @@ public static class ClientHubApplication
         services.AddOptions<DocumentOptions>().Bind(configuration.GetSection(DocumentOptions.Section))
             .Validate(o => o.MaxUploadBytes > 0, "ClientHub:Documents:MaxUploadBytes must be positive.").ValidateOnStart();
         services.AddSingleton<AccountDocuments>();
+        services.AddSingleton<IdempotencyRecords>();
         services.AddJobEngine(configuration);
+        services.AddWebhooks(configuration);
         services.AddTriggerHost(configuration);
         services.AddQueueTrigger<LinksTrigger>(EngineOptions.LinksQueue);
         services.AddQueueTrigger<NoticesTrigger>(NoticeSender.Queue);
@@ -160,6 +164,33 @@ public static class ClientHubApplication
         return services;
     }
 
+    /// <summary>
+    /// Webhooks: inbound endpoints (signature checks, a rate limit per endpoint); outbound subscriptions, fed by the outbox through
+    /// the <c>webhookevents</c> queue, each event delivered by an orchestration of its own.
+    /// </summary>
+    private static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section))
+            .Validate(o => o.InboundPerSecond > 0 && o.InboundBurst > 0, "Inbound webhook rates must be positive.")
+            .Validate(o => o.FirstRetryDelay > TimeSpan.Zero && o.MaxRetryDelay >= o.FirstRetryDelay && o.DeliveryTimeout > TimeSpan.Zero,
+                "Webhook retry delays and the delivery timeout must be positive, the longest delay at least the first.")
+            .ValidateOnStart();
+        services.AddSingleton<InboundHookLimiter>();
+        services.AddSingleton<WebhookDeliveries>();
+        services.AddSingleton<WebhookDeliverer>();
+        services.AddSingleton<WebhookFanOut>();
+        services.AddHttpClient(WebhookDeliverer.HttpClientName).ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
+        {
+            ConnectCallback = WebhookTargets.Connect(provider.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowPrivateTargets),
+            AllowAutoRedirect = false,
+        });
+        services.AddQueueTrigger<WebhookEventsTrigger>(WebhookFanOut.Queue);
+        services.AddOrchestrator<WebhookDeliveryOrchestrator>(WebhookDeliveryOrchestrator.Name);
+        services.AddActivity<DeliverWebhookActivity>(DeliverWebhookActivity.Name);
+        services.AddActivity<GiveUpWebhookActivity>(GiveUpWebhookActivity.Name);
+        return services;
+    }
+
     public static WebApplication MapClientHub(this WebApplication app)
     {
         app.UseExceptionHandler();
@@ -167,6 +198,7 @@ public static class ClientHubApplication
         app.Use(RejectOversizedBodies);
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseIdempotencyKeys();
 
         app.MapOpenApi();
         app.MapScalarApiReference();
@@ -191,6 +223,10 @@ public static class ClientHubApplication
         api.MapPoisonQueuesApi();
         api.MapDocumentsApi();
         api.MapPortalDocumentsApi();
+        api.MapWebhookEndpointsApi();
+        api.MapInboundHooksApi();
+        api.MapWebhookSubscriptionsApi();
+        api.MapSendGridEventsApi();
         api.MapTestingApi();
         return app;
     }

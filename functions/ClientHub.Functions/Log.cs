@@ -4,7 +4,7 @@ namespace ClientHub.Functions;
 
 /// <summary>
 /// The application's log events. Ids: 1xxx trigger host (see Hosting), 3xxx HTTP, 4xxx job engine,
-/// 5xxx email, 6xxx reminders. Firm and job ids are always structured parameters; secrets and document
+/// 5xxx email, 6xxx reminders, 7xxx webhooks. Firm and job ids are always structured parameters; secrets and document
 /// content never appear.
 /// </summary>
 internal static partial class Log
@@ -45,4 +45,13 @@ internal static partial class Log
 
     [LoggerMessage(6000, LogLevel.Warning, "Reminder for item {ItemId} of job {JobId} (firm {FirmId}) failed; it is tried again in {RetryAfter}")]
     public static partial void ReminderFailed(ILogger logger, Exception exception, FirmId firmId, JobId jobId, string itemId, TimeSpan retryAfter);
+
+    // ---- 7xxx webhooks ----
+
+    [LoggerMessage(7000, LogLevel.Information,
+        "Webhook {EventId} to subscription {SubscriptionId} (firm {FirmId}) failed attempt {Attempt}: {Error}")]
+    public static partial void WebhookAttemptFailed(ILogger logger, FirmId firmId, string subscriptionId, string eventId, int attempt, string error);
+
+    [LoggerMessage(7001, LogLevel.Warning, "Webhook subscription {SubscriptionId} (firm {FirmId}) failed every attempt and is turned off")]
+    public static partial void WebhookDisabled(ILogger logger, FirmId firmId, string subscriptionId);
 }

@@ -35,8 +35,9 @@ public sealed record JobRef(FirmId FirmId, JobId JobId);
 /// <summary>A <see cref="Notify"/> on its way; <c>Owner</c> is the item's partition owner (a job id, or "f"), where its emails are claimed.</summary>
 public sealed record NoticeMessage(string Id, FirmId FirmId, string Owner, string? ItemId, NoticeAudience Audience, string What, DateTimeOffset At);
 
+/// <summary>A <see cref="PublishEvent"/> on its way, with the job as its transition left it (<c>Job</c>; absent in rows of older builds).</summary>
 public sealed record JobEventMessage(
-    string Id, FirmId FirmId, JobId JobId, string Type, string? FromStageId, string? ToStageId, string? ItemId, DateTimeOffset At);
+    string Id, FirmId FirmId, JobId JobId, string Type, string? FromStageId, string? ToStageId, string? ItemId, DateTimeOffset At, Job? Job = null);
 
 /// <summary>A job row as committed, with the outbox rows its transition wrote.</summary>
 public sealed record CommittedJob(Job Job, ETag ETag, IReadOnlyList<OutboxRow> Outbox);
@@ -114,7 +115,8 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
                     JsonSerializer.Serialize(new AutomationRun(job.FirmId, job.Id, a.EntrySeq, a.Index, a.AutomationId, a.Retries),
                         ClientHubJson.Stored)),
                 PublishEvent p => (OutboxKinds.Event,
-                    JsonSerializer.Serialize(new JobEventMessage(Ids.New(), job.FirmId, job.Id, p.Type, p.FromStageId, p.ToStageId, p.ItemId, now),
+                    JsonSerializer.Serialize(
+                        new JobEventMessage(Ids.New(), job.FirmId, job.Id, p.Type, p.FromStageId, p.ToStageId, p.ItemId, now, job),
                         ClientHubJson.Stored)),
                 _ => OutboxEntry(job.FirmId, job.Id.Value, e, now),
             })

@@ -24,7 +24,13 @@ public static class Tables
     /// <summary>Account documents' metadata: PK = "{firmId}|{accountId}", RK = document id; the bytes are in <see cref="Containers.Documents"/>.</summary>
     public const string Documents = "documents";
 
-    public static readonly string[] All = [Config, Keys, Jobs, JobCards, OutboxMarks, Emails, Documents];
+    /// <summary>Idempotency-Key records: PK = firm id (or "{firmId}|{contactId}" on portal routes), RK = SHA-256 of the key.</summary>
+    public const string Idempotency = "idempotency";
+
+    /// <summary>Outbound webhook delivery attempts: PK = "{firmId}|{subscriptionId}", RK = "{first attempt ticks}|{eventId}|{attempt}".</summary>
+    public const string WebhookDeliveries = "webhookdeliveries";
+
+    public static readonly string[] All = [Config, Keys, Jobs, JobCards, OutboxMarks, Emails, Documents, Idempotency, WebhookDeliveries];
 }
 
 /// <summary>Logical blob container names; <see cref="StorageNames.Container"/> adds the prefix.</summary>

@@ -29,8 +29,8 @@ var tableNames = [
   'emails'
 ]
 
-// The queue triggers' queues (EngineOptions.LinksQueue, NoticeSender.Queue), and the timer lease container (TriggerStorageInitializer).
-var queueNames = ['links', 'notices']
+// The queue triggers' queues (EngineOptions.LinksQueue, NoticeSender.Queue, WebhookFanOut.Queue), and the timer lease container (TriggerStorageInitializer).
+var queueNames = ['links', 'notices', 'webhookevents']
 var containerNames = ['locks']
 
 var dashPrefix = empty(storagePrefix) ? '' : '${toLower(storagePrefix)}-'

@@ -181,8 +181,11 @@ public sealed record OrganizerItem : LinkedItem
 
 public enum InvoiceStatus { Unpaid, PartiallyPaid, Paid, Void }
 
-/// <summary>A payment recorded against an invoice; <c>By</c> is <c>staff:{id}</c> or <c>contact:{id}</c>.</summary>
-public sealed record Payment(DateTimeOffset At, decimal Amount, string By);
+/// <summary>
+/// A payment recorded against an invoice; <c>By</c> is <c>staff:{id}</c> or <c>contact:{id}</c>. <c>Reference</c> comes from the
+/// request's <c>Idempotency-Key</c>: an invoice takes one payment per reference.
+/// </summary>
+public sealed record Payment(DateTimeOffset At, decimal Amount, string By, string? Reference = null);
 
 public sealed record InvoiceItem : LinkedItem
 {
@@ -216,15 +219,16 @@ public sealed record InvoiceItem : LinkedItem
     [JsonIgnore] public override string StatusName => Status.ToString();
 
     /// <summary>A payment of at most the balance: an overpayment is refused rather than kept as credit nobody asked for.</summary>
-    public InvoiceItem WithPayment(decimal amount, string by, DateTimeOffset now)
+    public InvoiceItem WithPayment(decimal amount, string by, DateTimeOffset now, string? reference = null)
     {
+        if (reference is not null && Payments.Any(p => p.Reference == reference)) return this;
         if (Status is InvoiceStatus.Paid or InvoiceStatus.Void) throw new ItemChangeRejected(Id, $"The invoice is already {Status}.");
         if (amount > Balance)
             throw new ItemInputInvalid([new("amount", $"The balance is {Balance:0.00} {Currency}; a payment cannot exceed it.")]);
         var paid = AmountPaid + amount;
         return this with
         {
-            AmountPaid = paid, Payments = [.. Payments, new Payment(now, amount, by)],
+            AmountPaid = paid, Payments = [.. Payments, new Payment(now, amount, by, reference)],
             Status = paid >= Total ? InvoiceStatus.Paid : InvoiceStatus.PartiallyPaid, UpdatedAt = now,
         };
     }

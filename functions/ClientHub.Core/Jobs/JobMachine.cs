@@ -24,7 +24,8 @@ public static class JobMachine
         if (index < 0) throw new StageTransitionRejected(draft.Id, null, stageId, "The stage is not part of the job's pipeline.");
         var job = draft with { EntrySeq = 0, CreatedAt = now, UpdatedAt = now, Status = JobStatus.Active };
         var added = new HistoryEntry(now, HistoryKinds.Added, null, pipeline.Stages[index].Id, by, detail);
-        return Enter(job, pipeline, index, visible, account, now, added);
+        return new Transition(job, [new PublishEvent("job.created", null, pipeline.Stages[index].Id, null)], [])
+            .Then(j => Enter(j, pipeline, index, visible, account, now, added));
     }
 
     /// <summary>A manual (or webhook) move to any stage of the pipeline, including the current one (a new entry).</summary>
@@ -66,7 +67,8 @@ public static class JobMachine
     {
         if (!IsCurrent(job, entrySeq, index)) return Transition.None(job);
         var failed = job with { Automation = AutomationState.Failed, AutomationError = error, UpdatedAt = now };
-        return new Transition(failed, [], [new HistoryEntry(now, HistoryKinds.AutomationFailed, job.StageId, job.StageId, Actor.System, error)]);
+        return new Transition(failed, [new PublishEvent("automation.failed", job.StageId, null, null)],
+            [new HistoryEntry(now, HistoryKinds.AutomationFailed, job.StageId, job.StageId, Actor.System, error)]);
     }
 
     /// <summary>Resumes a failed chain at the automation that failed (wherever an edit since has put it); those that ran are not run again.</summary>

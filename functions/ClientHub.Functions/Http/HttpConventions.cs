@@ -39,6 +39,10 @@ public static partial class HttpConventions
 
     public static void SetETag(this HttpResponse response, ETag etag) => response.Headers.ETag = etag.ToString();
 
+    /// <summary>A problem+json answer of <paramref name="status"/>, typed as every other problem of the API.</summary>
+    public static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(detail, statusCode: status, title: title, type: $"https://httpstatuses.io/{status}");
+
     /// <summary>
     /// An action with no documented body (API.md: it accepts an empty body without <c>Content-Type</c>)
     /// takes nothing else: an empty body or <c>{}</c> is fine, any field is unknown (400), a body that
@@ -66,27 +70,41 @@ public static partial class HttpConventions
     /// <c>GET /</c> (a page of the firm's documents of <paramref name="kind"/>) and <c>GET /{id}</c>
     /// (one, with its ETag): the reads every configuration resource has.
     /// </summary>
-    public static RouteGroupBuilder MapDocumentReads<T>(this RouteGroupBuilder group, string kind)
+    public static RouteGroupBuilder MapDocumentReads<T>(this RouteGroupBuilder group, string kind) => group.MapDocumentReads<T, T>(kind, v => v);
+
+    /// <summary>The reads of <see cref="MapDocumentReads{T}(RouteGroupBuilder, string)"/>, each document shown as <paramref name="view"/> makes it.</summary>
+    public static RouteGroupBuilder MapDocumentReads<T, TView>(this RouteGroupBuilder group, string kind, Func<T, TView> view)
     {
         group.MapGet("", async (StaffCaller caller, FirmDocuments documents, int? pageSize, string? continuationToken,
                 CancellationToken cancellationToken) =>
             TypedResults.Ok((await documents.ListAsync<T>(caller.FirmId, kind, PageSize(pageSize), continuationToken, cancellationToken))
-                .ToList(v => v.Value)));
-        group.MapDocumentGet<T>(kind);
+                .ToList(v => view(v.Value))));
+        group.MapDocumentGet(kind, view);
         return group;
     }
 
     /// <summary><c>GET /{id}</c>: one of the firm's documents of <paramref name="kind"/>, with its ETag.</summary>
-    public static RouteGroupBuilder MapDocumentGet<T>(this RouteGroupBuilder group, string kind)
+    public static RouteGroupBuilder MapDocumentGet<T>(this RouteGroupBuilder group, string kind) => group.MapDocumentGet<T, T>(kind, v => v);
+
+    public static RouteGroupBuilder MapDocumentGet<T, TView>(this RouteGroupBuilder group, string kind, Func<T, TView> view)
     {
-        group.MapGet("/{id}", async Task<Results<Ok<T>, NotFound>> (string id, StaffCaller caller, FirmDocuments documents, HttpResponse response,
-            CancellationToken cancellationToken) =>
+        group.MapGet("/{id}", async Task<Results<Ok<TView>, NotFound>> (string id, StaffCaller caller, FirmDocuments documents,
+            HttpResponse response, CancellationToken cancellationToken) =>
         {
             var document = await documents.GetAsync<T>(caller.FirmId, kind, id, cancellationToken);
             if (document is null) return TypedResults.NotFound();
             response.SetETag(document.ETag);
-            return TypedResults.Ok(document.Value);
+            return TypedResults.Ok(view(document.Value));
         });
+        return group;
+    }
+
+    /// <summary><c>DELETE /{id}</c>: one of the firm's documents of <paramref name="kind"/> (204, or 404).</summary>
+    public static RouteGroupBuilder MapDocumentDelete(this RouteGroupBuilder group, string kind)
+    {
+        group.MapDelete("/{id}", async Task<Results<NoContent, NotFound>> (string id, StaffCaller caller, FirmDocuments documents,
+            CancellationToken cancellationToken) =>
+            await documents.DeleteAsync(caller.FirmId, kind, id, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound());
         return group;
     }
 }

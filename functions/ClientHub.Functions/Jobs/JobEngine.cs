@@ -21,6 +21,9 @@ public sealed record JobContext(Versioned<Job> Current, Pipeline Pipeline, Accou
     public Job Job => Current.Value;
 }
 
+/// <summary>What a move did: the job after it, and the entry it left (null when it did not move; see <c>InvalidStage</c>).</summary>
+public sealed record MoveResult(Versioned<Job> Job, int? LeftEntry, bool InvalidStage);
+
 /// <summary>The caller's <c>If-Match</c> did not match the job (or item) row.</summary>
 public sealed class PreconditionFailed(string resource) : Exception($"The {resource} changed since it was read (If-Match).");
 
@@ -37,17 +40,27 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     public DateTimeOffset Now => time.GetUtcNow();
 
     /// <summary>
-    /// Inserts a new job (its first entry) and dispatches its first automation. A job of that id already there fails the
-    /// insert with a 409 <see cref="RequestFailedException"/> and writes nothing.
+    /// Inserts a new job (its first entry) and dispatches its first automation. A job of that id that exists already (its id
+    /// is derived: from an <c>Idempotency-Key</c> on a retry after a crash, or a recurrence's period) is answered as it is,
+    /// not added again.
     /// </summary>
     /// <param name="detail">The detail of the <c>added</c> history entry (a recurrence names its period there).</param>
     public async Task<CommittedJob> AddAsync(Job draft, Pipeline pipeline, Account account, string? stageId, bool? visible, Actor by,
         CancellationToken cancellationToken, string? detail = null)
     {
         var transition = JobMachine.Add(draft, pipeline, stageId, visible, by, account, Now, detail);
-        var committed = await store.CommitAsync(transition, expected: null, previous: null, [], Now, cancellationToken);
-        await dispatcher.DispatchCommittedAsync(committed.Outbox, cancellationToken);
-        return committed;
+        try
+        {
+            var committed = await store.CommitAsync(transition, expected: null, previous: null, [], Now, cancellationToken);
+            await dispatcher.DispatchCommittedAsync(committed.Outbox, cancellationToken);
+            return committed;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            // Its outbox, if the crash left any, is the sweeper's.
+            if (await store.GetAsync(draft.FirmId, draft.Id, cancellationToken) is not { } existing) throw;
+            return new CommittedJob(existing.Value, existing.ETag, []);
+        }
     }
 
     /// <summary>
@@ -82,6 +95,26 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     public Task<(Versioned<Job> Job, JobWrite? Write)?> TransitionAsync(FirmId firmId, JobId jobId, ETag? ifMatch,
         Func<JobContext, JobWrite?> decide, CancellationToken cancellationToken) =>
         TransitionAsync(firmId, jobId, ifMatch, c => Task.FromResult(decide(c)), cancellationToken);
+
+    /// <summary>
+    /// A manual move (<c>POST /move</c>, or a webhook's <c>moveJob</c>) to <paramref name="stageId"/>. With
+    /// <paramref name="unlessThere"/>, a job already active in that stage stays in its entry (a webhook delivered twice moves once).
+    /// Returns null when the job does not exist (or is another firm's).
+    /// </summary>
+    public async Task<MoveResult?> MoveAsync(FirmId firmId, JobId jobId, string? stageId, bool? visible, Actor by, ETag? ifMatch, bool unlessThere,
+        CancellationToken cancellationToken)
+    {
+        int? leftEntry = null;
+        var invalidStage = false;
+        var result = await TransitionAsync(firmId, jobId, ifMatch, c =>
+        {
+            invalidStage = c.Pipeline.Find(stageId ?? "") is null;
+            if (invalidStage || (unlessThere && c.Job.StageId == stageId && c.Job.Status == JobStatus.Active)) return null;
+            leftEntry = c.Job.EntrySeq;
+            return JobWrite.Of(JobMachine.Move(c.Job, c.Pipeline, stageId!, visible, by, c.Account, Now));
+        }, cancellationToken);
+        return result is { } done ? new MoveResult(done.Job, leftEntry, invalidStage) : null;
+    }
 
     public async Task<JobContext> LoadContextAsync(Versioned<Job> current, CancellationToken cancellationToken)
     {

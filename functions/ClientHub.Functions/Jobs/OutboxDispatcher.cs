@@ -4,6 +4,7 @@ using ClientHub.Core;
 using ClientHub.Functions.Notices;
 using ClientHub.Core.Jobs;
 using ClientHub.Functions.Hosting;
+using ClientHub.Functions.Webhooks;
 using ClientHub.Storage;
 
 namespace ClientHub.Functions.Jobs;
@@ -23,6 +24,7 @@ public sealed class OutboxDispatcher(JobStore store, JobCards cards, JobOrchestr
 {
     private readonly QueueClient _links = queues.GetQueueClient(names.Queue(EngineOptions.LinksQueue));
     private readonly QueueClient _notices = queues.GetQueueClient(names.Queue(NoticeSender.Queue));
+    private readonly QueueClient _webhookEvents = queues.GetQueueClient(names.Queue(WebhookFanOut.Queue));
 
     /// <summary>Right after a transition committed; the sweeper does the same for rows a crash left behind.</summary>
     public Task DispatchCommittedAsync(IReadOnlyList<OutboxRow> outbox, CancellationToken cancellationToken) =>
@@ -49,14 +51,19 @@ public sealed class OutboxDispatcher(JobStore store, JobCards cards, JobOrchestr
         foreach (var e in events.Where(e => e.Type is "job.completed" or "job.archived")) await orchestrations.NudgeAsync(e.FirmId, e.JobId);
         foreach (var e in events)
             foreach (var listener in listeners) await listener.OnJobEventAsync(e, cancellationToken);
-        var links = rows.Where(r => r.Kind == OutboxKinds.Links).ToList();
-        foreach (var link in links) await _links.SendMessageAsync(link.Payload, cancellationToken);
-        if (links.Count > 0) waker.Wake(EngineOptions.LinksQueue);
-        var notices = rows.Where(r => r.Kind == OutboxKinds.Notice).ToList();
-        foreach (var notice in notices) await _notices.SendMessageAsync(notice.Payload, cancellationToken);
-        if (notices.Count > 0) waker.Wake(NoticeSender.Queue);
-        // Event rows reach the listeners above (recurrences wake on job.completed); they are deleted with the rest.
+        await SendAsync(rows, OutboxKinds.Links, _links, EngineOptions.LinksQueue, cancellationToken);
+        await SendAsync(rows, OutboxKinds.Notice, _notices, NoticeSender.Queue, cancellationToken);
+        // Every event goes to the webhooks' fan-out, which starts one delivery per subscription that asked for it.
+        await SendAsync(rows, OutboxKinds.Event, _webhookEvents, WebhookFanOut.Queue, cancellationToken);
         await store.DeleteOutboxAsync(rows, cancellationToken);
         if (fromSweeper) Log.Swept(logger, rows.Count, rows[0].PartitionKey);
+    }
+
+    /// <summary>The rows of <paramref name="kind"/> as messages of <paramref name="queue"/>, whose listener is woken.</summary>
+    private async Task SendAsync(IReadOnlyList<OutboxRow> rows, string kind, QueueClient queue, string queueName, CancellationToken cancellationToken)
+    {
+        var messages = rows.Where(r => r.Kind == kind).ToList();
+        foreach (var message in messages) await queue.SendMessageAsync(message.Payload, cancellationToken);
+        if (messages.Count > 0) waker.Wake(queueName);
     }
 }

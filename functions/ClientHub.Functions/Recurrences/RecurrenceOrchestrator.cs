@@ -46,7 +46,7 @@ public sealed record RecurrencePlan(bool Ended, PeriodJobs? Jobs, DateTimeOffset
 /// <remarks>
 /// The recurrence document stays the one authoritative view: the tick claims a period there (with <c>If-Match</c>) before its
 /// jobs are created, and each job's id is derived from (recurrence, series, account, period), so a doubled wake, a replayed
-/// activity or a second instance racing this one inserts a job that exists already and is refused (409), never a twin.
+/// activity or a second instance racing this one conflicts with the job that exists already (and adds nothing), never a twin.
 /// Like every orchestrator it is deterministic: the host's time comes from the tick, as the test clock needs.
 /// </remarks>
 public sealed class RecurrenceOrchestrator : TaskOrchestrator<RecurrenceOrchestration, string>

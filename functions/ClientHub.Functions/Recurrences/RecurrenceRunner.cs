@@ -67,9 +67,9 @@ public sealed class RecurrenceRunner(FirmDocuments documents, JobEngine engine, 
     }
 
     /// <summary>
-    /// Creates the batch's jobs, each under the id derived from (recurrence, series, account, period): one that exists already (a
-    /// replayed activity, a doubled tick) fails its insert with 409 and is skipped. Nothing is created once the recurrence is
-    /// deleted, paused or rescheduled, nor for an account deleted since.
+    /// Creates the batch's jobs, each under the id derived from (recurrence, series, account, period): one that exists already
+    /// (a replayed activity, a doubled tick) finds the job its insert conflicts with, and adds nothing. Nothing is created once
+    /// the recurrence is deleted, paused or rescheduled, nor for an account deleted since.
     /// </summary>
     public async Task<int> CreateJobsAsync(PeriodJobs batch, CancellationToken cancellationToken)
     {
@@ -87,16 +87,10 @@ public sealed class RecurrenceRunner(FirmDocuments documents, JobEngine engine, 
         await Parallel.ForEachAsync(batch.AccountIds, options, async (accountId, token) =>
         {
             if ((await documents.GetAsync<Account>(batch.FirmId, DocumentKinds.Account, accountId, token))?.Value is not { } account) return;
-            try
-            {
-                var draft = Draft(batch, pipeline, jobTemplate, account);
-                await engine.AddAsync(draft, pipeline, account, stageId: null, visible: null, Actor.Recurrence, token, batch.Detail);
-                Interlocked.Increment(ref created);
-            }
-            catch (RequestFailedException e) when (e.Status == 409)
-            {
-                // Created already: exactly one job per account and period.
-            }
+            var draft = Draft(batch, pipeline, jobTemplate, account);
+            var added = await engine.AddAsync(draft, pipeline, account, stageId: null, visible: null, Actor.Recurrence, token, batch.Detail);
+            // A job created already (exactly one per account and period) comes back as it is, with no outbox of this call's.
+            if (added.Outbox.Count > 0) Interlocked.Increment(ref created);
         });
         return created;
     }

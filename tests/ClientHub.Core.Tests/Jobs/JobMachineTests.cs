@@ -37,6 +37,28 @@ public sealed class JobMachineTests
     }
 
     [Fact]
+    public void Adding_a_job_publishes_job_created_with_its_first_stage()
+    {
+        var added = Add(Pipeline(Stage("a", automations: 1), Stage("b")));
+
+        var created = Assert.Single(added.Effects.OfType<PublishEvent>());
+        Assert.Equal(("job.created", "a"), (created.Type, created.ToStageId));
+    }
+
+    [Fact]
+    public void A_failed_automation_publishes_automation_failed_and_a_stale_failure_publishes_nothing()
+    {
+        var pipeline = Pipeline(Stage("a", automations: 1), Stage("b"));
+        var job = Add(pipeline).Job;
+
+        var failed = JobMachine.AutomationFailed(job, 1, 0, "SendGrid answered 503", Now);
+        var stale = JobMachine.AutomationFailed(job, 2, 0, "SendGrid answered 503", Now);
+
+        Assert.Equal("automation.failed", Assert.Single(failed.Effects.OfType<PublishEvent>()).Type);
+        Assert.Empty(stale.Effects);
+    }
+
+    [Fact]
     public void An_automove_finishing_an_entry_in_an_activity_leaves_the_next_run_to_the_orchestration_but_keeps_its_event()
     {
         var pipeline = Pipeline(Stage("a", automove: true, automations: 1), Stage("b", automations: 1), Stage("c"));

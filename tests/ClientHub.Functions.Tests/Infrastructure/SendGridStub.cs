@@ -34,11 +34,7 @@ public sealed class SendGridStub : IAsyncDisposable
 
     public SendGridStub()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _app = builder.Build();
-        _app.MapPost("/v3/mail/send", async (HttpContext context) =>
+        (_app, Url) = LoopbackServer.Start(app => app.MapPost("/v3/mail/send", async (HttpContext context) =>
         {
             var body = await JsonNode.ParseAsync(context.Request.Body);
             if (Delay > TimeSpan.Zero) await Task.Delay(Delay);
@@ -52,9 +48,7 @@ public sealed class SendGridStub : IAsyncDisposable
             Mails.Enqueue(body!);
             context.Response.StatusCode = 202;
             context.Response.Headers["X-Message-Id"] = $"stub-{Interlocked.Increment(ref _count)}";
-        });
-        _app.StartAsync().GetAwaiter().GetResult();
-        Url = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        }));
     }
 
     /// <summary>(recipient, subject) of every recorded email.</summary>

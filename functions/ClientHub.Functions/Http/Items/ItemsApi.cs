@@ -54,7 +54,7 @@ public static class ItemsApi
             GetAsync<ProposalItem>(id, caller, store, r, ct)).WithTags("Proposals");
         group.MapGet("/invoices/{id}", (string id, StaffCaller caller, JobStore store, HttpResponse r, CancellationToken ct) =>
             GetAsync<InvoiceItem>(id, caller, store, r, ct)).WithTags("Invoices");
-        group.MapPost("/invoices/{id}/payments", PayInvoiceAsync).WithTags("Invoices");
+        group.MapPost("/invoices/{id}/payments", PayInvoiceAsync).WithTags("Invoices").Idempotent();
         group.MapGet("/messages", (StaffCaller caller, JobStore store, string? jobId, int? pageSize, string? continuationToken,
                 CancellationToken ct) =>
             ListAsync(caller, store, new ItemQuery(ItemTypes.Message, JobIdOf(jobId)), pageSize, continuationToken, ct)).WithTags("Messages");
@@ -292,8 +292,9 @@ public static class ItemsApi
         CancellationToken cancellationToken)
     {
         if (PaymentProblem(request) is { } problem) return problem;
-        var changed = await engine.ChangeItemAsync<InvoiceItem>(caller.FirmId, id, i => i.WithPayment(request.Amount, $"staff:{caller.StaffId}", engine.Now),
-            Actor.Staff(caller.StaffId), cancellationToken);
+        var reference = Idempotency.Reference(response.HttpContext);
+        var changed = await engine.ChangeItemAsync<InvoiceItem>(caller.FirmId, id,
+            i => i.WithPayment(request.Amount, $"staff:{caller.StaffId}", engine.Now, reference), Actor.Staff(caller.StaffId), cancellationToken);
         return await ChangedAsync<InvoiceItem>(changed, caller, store, response, cancellationToken);
     }
 

@@ -34,8 +34,8 @@ public static class JobsApi
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder api)
     {
         var jobs = api.MapGroup("/jobs").RequireAuthorization(Policies.Staff).WithTags("Jobs");
-        jobs.MapPost("/", CreateAsync);
-        jobs.MapPost("/bulk", BulkCreateAsync);
+        jobs.MapPost("/", CreateAsync).Idempotent();
+        jobs.MapPost("/bulk", BulkCreateAsync).Idempotent();
         jobs.MapGet("/", ListAsync);
         jobs.MapGet("/{id}", GetAsync);
         jobs.MapPatch("/{id}", PatchAsync);
@@ -65,7 +65,7 @@ public static class JobsApi
     {
         var bulk = new BulkCreateJobsRequest([request.AccountId], request.PipelineId, request.StageId, request.Name, request.TemplateId,
             request.AssigneeIds, request.Priority, request.StartDate, request.DueDate, request.ClientFacingStatusVisible);
-        var result = await AddJobsAsync(bulk, caller, engine, documents, views, cancellationToken);
+        var result = await AddJobsAsync(bulk, caller, engine, documents, views, response.HttpContext, cancellationToken);
         if (result.Errors is { } errors) return errors.ToResult();
         var (committed, names) = (result.Jobs[0], result.Names!);
         response.SetETag(committed.ETag);
@@ -73,19 +73,24 @@ public static class JobsApi
     }
 
     private static async Task<Results<Created<ListResponse<JobResponse>>, ValidationProblem>> BulkCreateAsync(
-        BulkCreateJobsRequest request, StaffCaller caller, JobEngine engine, FirmDocuments documents, JobViews views, CancellationToken cancellationToken)
+        BulkCreateJobsRequest request, StaffCaller caller, JobEngine engine, FirmDocuments documents, JobViews views, HttpContext http,
+        CancellationToken cancellationToken)
     {
         if (request.AccountIds is not { Count: > 0 and <= 500 })
             return new ValidationErrors().Add("accountIds", "Between 1 and 500 account ids are required.").ToResult();
-        var result = await AddJobsAsync(request, caller, engine, documents, views, cancellationToken);
+        var result = await AddJobsAsync(request, caller, engine, documents, views, http, cancellationToken);
         if (result.Errors is { } errors) return errors.ToResult();
         return TypedResults.Created("/api/jobs", new ListResponse<JobResponse>(result.Jobs.Select(j => result.Names!.View(j.Job)).ToList(), null));
     }
 
     private sealed record AddResult(IReadOnlyList<CommittedJob> Jobs, JobNames? Names, ValidationErrors? Errors);
 
-    private static async Task<AddResult> AddJobsAsync(
-        BulkCreateJobsRequest request, StaffCaller caller, JobEngine engine, FirmDocuments documents, JobViews views, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Under an <c>Idempotency-Key</c> each job's id is derived from the key, the request and the account, so a retry after a crash
+    /// finds the jobs its first attempt inserted instead of adding them again.
+    /// </remarks>
+    private static async Task<AddResult> AddJobsAsync(BulkCreateJobsRequest request, StaffCaller caller, JobEngine engine,
+        FirmDocuments documents, JobViews views, HttpContext http, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors().MaxLength("name", request.Name, Limits.Name);
         var pipeline = await documents.GetAsync<Pipeline>(caller.FirmId, DocumentKinds.Pipeline, request.PipelineId ?? "", cancellationToken);
@@ -123,7 +128,7 @@ public static class JobsApi
 
         Job NewJob(Account account) => new()
         {
-            Id = new JobId(Ids.New()),
+            Id = new JobId(Idempotency.DerivedId(http, $"job|{account.Id}") ?? Ids.New()),
             FirmId = caller.FirmId,
             Name = request.Name
                 ?? (template is not null ? JobTemplating.Name(template.JobName, account.Name, today) : $"{pipeline!.Value.Name} - {account.Name}"),
@@ -207,18 +212,11 @@ public static class JobsApi
         JobEngine engine, JobStore store, FirmDocuments documents, HttpRequest http, HttpResponse response, JobViews views, CancellationToken cancellationToken)
     {
         var jobId = new JobId(id);
-        int? leftEntry = null;
-        var invalidStage = false;
-        var result = await engine.TransitionAsync(caller.FirmId, jobId, http.IfMatch(), c =>
-        {
-            invalidStage = c.Pipeline.Find(request.StageId ?? "") is null;
-            if (invalidStage) return null;
-            leftEntry = c.Job.EntrySeq;
-            return JobWrite.Of(JobMachine.Move(c.Job, c.Pipeline, request.StageId!, request.ClientFacingStatusVisible, Actor.Staff(caller.StaffId),
-                c.Account, engine.Now));
-        }, cancellationToken);
+        var result = await engine.MoveAsync(caller.FirmId, jobId, request.StageId, request.ClientFacingStatusVisible, Actor.Staff(caller.StaffId),
+            http.IfMatch(), unlessThere: false, cancellationToken);
         if (result is not { } done) return TypedResults.NotFound();
-        if (invalidStage) return new ValidationErrors().Add("stageId", "The stage is not part of the job's pipeline.").ToResult();
+        if (done.InvalidStage) return new ValidationErrors().Add("stageId", "The stage is not part of the job's pipeline.").ToResult();
+        var leftEntry = done.LeftEntry;
         var unfinished = (await store.ListLinksAsync(caller.FirmId, jobId, cancellationToken))
             .Where(l => l.EntrySeq == leftEntry && l.RequiresAction && !l.Complete).Select(JobNames.View).ToList();
         response.SetETag(done.Job.ETag);

@@ -44,9 +44,10 @@ public static partial class PortalApi
             PortalCaller caller, JobEngine engine, JobStore store, HttpResponse r, CancellationToken ct) =>
         {
             if (ItemsApi.PaymentProblem(request) is { } problem) return problem;
-            return await ChangeAsync<InvoiceItem>(id, caller, engine, store, r, i => i.WithPayment(request.Amount, Author(caller), engine.Now),
-                $"paid {request.Amount:0.00} on an invoice", ct);
-        });
+            var reference = Idempotency.Reference(r.HttpContext);
+            return await ChangeAsync<InvoiceItem>(id, caller, engine, store, r,
+                i => i.WithPayment(request.Amount, Author(caller), engine.Now, reference), $"paid {request.Amount:0.00} on an invoice", ct);
+        }).Idempotent();
     }
 
     private static void MapProposals(this RouteGroupBuilder portal)
