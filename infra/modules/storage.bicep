@@ -27,11 +27,15 @@ var tableNames = [
   'jobcards'
   'outboxmarks'
   'emails'
+  'documents'
+  'idempotency'
+  'webhookdeliveries'
 ]
 
-// The queue triggers' queues (EngineOptions.LinksQueue, NoticeSender.Queue, WebhookFanOut.Queue), and the timer lease container (TriggerStorageInitializer).
+// The queue triggers' queues (EngineOptions.LinksQueue, NoticeSender.Queue, WebhookFanOut.Queue); the timer lease container
+// (TriggerStorageInitializer) and the account documents (Containers.All).
 var queueNames = ['links', 'notices', 'webhookevents']
-var containerNames = ['locks']
+var containerNames = ['locks', 'documents']
 
 var dashPrefix = empty(storagePrefix) ? '' : '${toLower(storagePrefix)}-'
 

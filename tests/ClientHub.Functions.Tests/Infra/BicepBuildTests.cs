@@ -66,6 +66,7 @@ public sealed class BicepBuildTests
         Assert.Equal(durableTask.GetProperty("storageProvider").GetProperty("partitionCount").GetInt32(),
             parameters.GetProperty("partitionCount").GetProperty("defaultValue").GetInt32());
         Assert.Contains(StringArrays(template.RootElement), names => names.SequenceEqual(ClientHub.Storage.Tables.All));
+        Assert.Contains(StringArrays(template.RootElement), names => ClientHub.Storage.Containers.All.All(names.Contains) && names.Contains("locks"));
     }
 
     private static string MainBicep => Path.Combine("infra", "main.bicep");
