@@ -74,6 +74,28 @@ public sealed class FirmDocuments(TableServiceClient tables, StorageNames names)
         return response.Headers.ETag ?? default;
     }
 
+    /// <summary>
+    /// Applies <paramref name="change"/> to a document as it is now, again after a concurrent writer got in between (ETag);
+    /// for set-like changes that are right whatever the order. Returns the document as written, or null when there is none.
+    /// </summary>
+    public async Task<T?> ChangeAsync<T>(FirmId firmId, string kind, string id, Func<T, T> change, CancellationToken cancellationToken)
+        where T : class
+    {
+        while (true)
+        {
+            if (await GetAsync<T>(firmId, kind, id, cancellationToken) is not { } current) return null;
+            var changed = change(current.Value);
+            try
+            {
+                await ReplaceAsync(firmId, kind, id, changed, current.ETag, cancellationToken);
+                return changed;
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+            }
+        }
+    }
+
     public async Task<bool> DeleteAsync(FirmId firmId, string kind, string id, CancellationToken cancellationToken)
     {
         if (!Ids.IsWellFormed(id)) return false;

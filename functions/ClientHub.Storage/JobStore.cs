@@ -107,6 +107,7 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
             new TableEntity(pk, ReminderRowKey(r.ItemId))
             {
                 ["Count"] = r.Count, ["DaysBetween"] = r.DaysBetween, ["FirstDueAt"] = r.DueAt, ["Sent"] = 0,
+                ["Then"] = r.Then is null ? null : JsonSerializer.Serialize(r.Then, ClientHubJson.Stored),
             })));
 
         var outbox = transition.Effects.Where(e => e is not ScheduleReminder).Select(e => e switch
@@ -320,9 +321,21 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
         Table.UpdateEntityAsync(new TableEntity(PartitionKey(firmId, jobId), ReminderRowKey(itemId)) { ["Sent"] = sent, ["NotBefore"] = notBefore },
             ETag.All, TableUpdateMode.Merge, cancellationToken);
 
+    /// <summary>
+    /// Marks the item's escalation done: written in the same transaction as the job change it made, so it happens once (a second
+    /// decision re-reads the row after the job row's conflict).
+    /// </summary>
+    public static TableTransactionAction RemindersEscalated(FirmId firmId, JobId jobId, string itemId) =>
+        new(TableTransactionActionType.UpdateMerge, new TableEntity(PartitionKey(firmId, jobId), ReminderRowKey(itemId)) { ["Escalated"] = true },
+            ETag.All);
+
     private static ItemReminders ToReminders(TableEntity e) =>
         new(e.RowKey["reminder|".Length..], e.GetInt32("Count") ?? 0, e.GetInt32("DaysBetween") ?? 3, e.GetDateTimeOffset("FirstDueAt") ?? default,
-            e.GetInt32("Sent") ?? 0, e.GetDateTimeOffset("NotBefore"));
+            e.GetInt32("Sent") ?? 0, e.GetDateTimeOffset("NotBefore"))
+        {
+            Then = e.GetString("Then") is { } then ? JsonSerializer.Deserialize<Core.Pipelines.ReminderEscalation>(then, ClientHubJson.Stored) : null,
+            Escalated = e.GetBoolean("Escalated") ?? false,
+        };
 
     // ---- effects (idempotency records of external side effects) ----
 
@@ -388,6 +401,10 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
 /// </summary>
 public sealed record ItemReminders(string ItemId, int Count, int DaysBetween, DateTimeOffset FirstDueAt, int Sent, DateTimeOffset? NotBefore)
 {
+    /// <summary>What happens after the last reminder, and whether it has.</summary>
+    public Core.Pipelines.ReminderEscalation? Then { get; init; }
+    public bool Escalated { get; init; }
+
     public bool Pending => Sent < Count;
 
     /// <summary>The number of the next reminder (1 for the first).</summary>

@@ -16,7 +16,11 @@ public sealed record PublishEvent(string Type, string? FromStageId, string? ToSt
 /// Remind the account about an item (a durable timer): first at <paramref name="DueAt"/>, then every
 /// <paramref name="DaysBetween"/> days, <paramref name="Count"/> times in all, while the item stays incomplete.
 /// </summary>
-public sealed record ScheduleReminder(string ItemId, int Count, int DaysBetween, DateTimeOffset DueAt) : JobEffect;
+public sealed record ScheduleReminder(string ItemId, int Count, int DaysBetween, DateTimeOffset DueAt) : JobEffect
+{
+    /// <summary>The escalation after the last reminder, if any.</summary>
+    public Pipelines.ReminderEscalation? Then { get; init; }
+}
 
 /// <summary>
 /// An item linked to other jobs by hand changed: each of those jobs re-reads it (its pending count,

@@ -122,6 +122,26 @@ public static class JobMachine
             [new HistoryEntry(now, HistoryKinds.StageOverdue, job.StageId, job.StageId, Actor.System, $"{days}time limit passed")]);
     }
 
+    /// <summary>
+    /// An item's last reminder went unanswered: the client sees the escalation's status (shown or hidden as before), the
+    /// assignees are told; the history says what happened. An ended job is left alone.
+    /// </summary>
+    public static Transition Escalated(Job job, string itemId, ReminderEscalation then, int reminders, IReadOnlyList<string> tagsAdded,
+        DateTimeOffset now)
+    {
+        if (job.Status != JobStatus.Active) return Transition.None(job);
+        var escalated = then.SetClientFacingStatusId is { } statusId
+            ? job with { ClientFacing = new ClientFacingSetting(statusId, null, job.ClientFacing?.Visible ?? true), UpdatedAt = now }
+            : job with { UpdatedAt = now };
+        var what = new List<string> { $"{reminders} reminder(s) about {itemId} unanswered" };
+        if (then.SetClientFacingStatusId is not null) what.Add("client-facing status changed");
+        if (then.NotifyAssignees) what.Add("assignees told");
+        if (tagsAdded.Count > 0) what.Add($"tags added: {string.Join(", ", tagsAdded)}");
+        return new Transition(escalated,
+            then.NotifyAssignees ? [new Notify(itemId, NoticeAudience.Firm, $"has not answered {reminders} reminder(s)")] : [],
+            [new HistoryEntry(now, HistoryKinds.Escalated, job.StageId, job.StageId, Actor.System, string.Join("; ", what))]);
+    }
+
     public static Transition Complete(Job job, Actor by, DateTimeOffset now)
     {
         if (job.Status != JobStatus.Active) throw new StageTransitionRejected(job.Id, job.StageId, job.StageId, $"The job is already {job.Status}.");

@@ -32,7 +32,18 @@ public sealed record Stage
     public DateTimeOffset? LimitFor(DateTimeOffset enteredAt) => TimeLimitDays is { } days ? enteredAt.AddDays(days) : null;
 }
 
-public sealed record Reminders(bool Enabled, int DaysBetween = 3, int Count = 1);
+public sealed record Reminders(bool Enabled, int DaysBetween = 3, int Count = 1)
+{
+    /// <summary>What happens once after the last reminder, if the item is still incomplete (Karbon changes a status; we do more).</summary>
+    public ReminderEscalation? Then { get; init; }
+}
+
+/// <summary>
+/// The escalation after an item's last unanswered reminder: show the client another status, tell the job's assignees, tag the
+/// account. Each part is optional; it happens once, is written in the job's history, and not at all if the item completed.
+/// </summary>
+public sealed record ReminderEscalation(string? SetClientFacingStatusId = null, bool NotifyAssignees = false,
+    IReadOnlyList<string>? AddTagIds = null);
 
 /// <summary>
 /// An action a stage runs on entry. The JSON discriminator is <c>type</c>. Ids are stable across

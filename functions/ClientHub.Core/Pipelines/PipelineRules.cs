@@ -119,6 +119,12 @@ public static class PipelineRules
                 v.Add($"{field}.reminders.daysBetween", $"Between {MinDaysBetween} and {MaxDaysBetween}.");
             if (reminders.Count is < 0 or > MaxReminderCount)
                 v.Add($"{field}.reminders.count", $"Between 0 and {MaxReminderCount}.");
+            if (reminders.Then is { } then)
+            {
+                if (then.SetClientFacingStatusId is { } statusId && !references.StatusIds.Contains(statusId))
+                    v.Add($"{field}.reminders.then.setClientFacingStatusId", "No client-facing status with this id.");
+                RequireKnown(v, $"{field}.reminders.then.addTagIds", then.AddTagIds, references.TagIds, "No tag with this id.");
+            }
         }
         switch (automation)
         {

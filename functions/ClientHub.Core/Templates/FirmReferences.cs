@@ -13,6 +13,9 @@ public sealed record FirmReferences
 
     public IReadOnlySet<string> StaffIds { get; init; } = new HashSet<string>();
 
+    /// <summary>Tag ids (reminder escalations name tags by id, as API.md's <c>addTagIds</c> does).</summary>
+    public IReadOnlySet<string> TagIds { get; init; } = new HashSet<string>();
+
     /// <summary>Client-facing status ids.</summary>
     public IReadOnlySet<string> StatusIds { get; init; } = new HashSet<string>();
 

@@ -134,27 +134,10 @@ public sealed class AutomationRunner(FirmDocuments documents, ContactEmails emai
         _ => ("{{firm.name}}", ""),
     };
 
-
     private async Task<T> TemplateAsync<T>(FirmId firmId, string templateId, CancellationToken cancellationToken) where T : Template =>
         (await documents.GetAsync<Template>(firmId, DocumentKinds.Template, templateId, cancellationToken))?.Value as T
         ?? throw new InvalidOperationException($"Template {templateId} is missing or of the wrong kind.");
 
-    private async Task<Account?> UpdateAccountAsync(
-        FirmId firmId, string accountId, Func<Account, Account> change, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var current = await documents.GetAsync<Account>(firmId, DocumentKinds.Account, accountId, cancellationToken);
-            if (current is null) return null;
-            var updated = change(current.Value);
-            try
-            {
-                await documents.ReplaceAsync(firmId, DocumentKinds.Account, accountId, updated, current.ETag, cancellationToken);
-                return updated;
-            }
-            catch (RequestFailedException e) when (e.Status == 412)
-            {
-            }
-        }
-    }
+    private Task<Account?> UpdateAccountAsync(FirmId firmId, string accountId, Func<Account, Account> change,
+        CancellationToken cancellationToken) => documents.ChangeAsync(firmId, DocumentKinds.Account, accountId, change, cancellationToken);
 }

@@ -15,7 +15,8 @@ namespace ClientHub.Functions.Reminders;
 /// orchestration holds each reminder's durable timer; when it fires, the reminder re-checks its item
 /// and job: nothing is sent once the item is complete or the job is completed or archived.
 /// </summary>
-public sealed class ReminderSender(JobStore store, FirmDocuments documents, ContactEmails emails, TimeProvider time, ILogger<ReminderSender> logger)
+public sealed class ReminderSender(JobStore store, FirmDocuments documents, ContactEmails emails, JobEngine engine, TimeProvider time,
+    ILogger<ReminderSender> logger)
 {
     /// <summary>How long a reminder that could not be sent waits before it is tried again.</summary>
     public static readonly TimeSpan RetryAfter = TimeSpan.FromMinutes(5);
@@ -26,7 +27,7 @@ public sealed class ReminderSender(JobStore store, FirmDocuments documents, Cont
     /// </summary>
     public static ScheduleReminder? For(Automation automation, LinkedItem item, DateTimeOffset now) =>
         automation is RemindingAutomation { Reminders: { Enabled: true, Count: > 0 } reminders } && item.RequiresAction && !item.IsComplete
-            ? new ScheduleReminder(item.Id, reminders.Count, reminders.DaysBetween, now.AddDays(reminders.DaysBetween))
+            ? new ScheduleReminder(item.Id, reminders.Count, reminders.DaysBetween, now.AddDays(reminders.DaysBetween)) { Then = reminders.Then }
             : null;
 
     /// <summary>
@@ -51,6 +52,9 @@ public sealed class ReminderSender(JobStore store, FirmDocuments documents, Cont
             var (subject, body) = AutomationRunner.Notification(item);
             var key = $"reminder:{run.ItemId}.{run.Sequence}";
             await emails.SendAsync(job, account, "Reminder: " + subject, body, key, item.Id, EmailPurposes.Reminder, cancellationToken);
+            // Before the last reminder is recorded: a crash in between sends nothing twice (the email is claimed) and escalates once.
+            if (run.Sequence == reminders.Count && reminders is { Then: { } then, Escalated: false })
+                await EscalateAsync(run, then, reminders.Count, cancellationToken);
             await store.RecordRemindersAsync(run.FirmId, run.JobId, run.ItemId, run.Sequence, null, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -60,5 +64,29 @@ public sealed class ReminderSender(JobStore store, FirmDocuments documents, Cont
             Log.ReminderFailed(logger, e, run.FirmId, run.JobId, run.ItemId, RetryAfter);
             await store.RecordRemindersAsync(run.FirmId, run.JobId, run.ItemId, reminders.Sent, time.GetUtcNow() + RetryAfter, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// The escalation after the last reminder: tags first (a set operation, harmless to repeat), then the job's status change,
+    /// notice and history in one transaction with the mark that it happened, decided against the item and mark as they are then.
+    /// </summary>
+    /// <remarks>The tags are added outside that transaction (the account is another document): an item completed in between keeps them.</remarks>
+    private async Task EscalateAsync(ReminderRun run, ReminderEscalation then, int reminders, CancellationToken cancellationToken)
+    {
+        async Task<bool> DueAsync() =>
+            (await store.GetItemAsync(run.FirmId, run.ItemId, cancellationToken))?.Value is { IsComplete: false }
+            && await store.GetRemindersAsync(run.FirmId, run.JobId, run.ItemId, cancellationToken) is { Escalated: false };
+
+        if (!await DueAsync()) return;
+        var tags = (await documents.ListAllAsync<Tag>(run.FirmId, DocumentKinds.Tag, cancellationToken))
+            .Where(t => then.AddTagIds?.Contains(t.Id) == true).Select(t => t.Name).ToList();
+        var job = (await store.GetAsync(run.FirmId, run.JobId, cancellationToken))?.Value;
+        if (tags.Count > 0 && job is not null)
+            await documents.ChangeAsync<Account>(run.FirmId, DocumentKinds.Account, job.AccountId, a => a.WithTagsUpdated(tags, null, false),
+                cancellationToken);
+        await engine.TransitionAsync(run.FirmId, run.JobId, null, async c => await DueAsync()
+            ? JobWrite.Of(JobMachine.Escalated(c.Job, run.ItemId, then, reminders, tags, engine.Now),
+                JobStore.RemindersEscalated(run.FirmId, run.JobId, run.ItemId))
+            : null, cancellationToken);
     }
 }

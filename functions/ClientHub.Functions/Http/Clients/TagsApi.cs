@@ -58,7 +58,11 @@ public static class TagsApi
         if (tag is null) return TypedResults.NotFound();
         var name = tag.Value.Name;
         await documents.EnsureUnusedAsync(caller.FirmId, "tag",
-            r => r with { TagNames = r.TagNames.Where(t => !t.Equals(name, StringComparison.OrdinalIgnoreCase)).ToHashSet() },
+            r => r with
+            {
+                TagNames = r.TagNames.Where(t => !t.Equals(name, StringComparison.OrdinalIgnoreCase)).ToHashSet(),
+                TagIds = r.TagIds.Where(t => t != id).ToHashSet(),
+            },
             cancellationToken);
         var accounts = (await documents.ListAllAsync<Account>(caller.FirmId, DocumentKinds.Account, cancellationToken))
             .Count(a => a.Tags.Contains(name, StringComparer.OrdinalIgnoreCase));

@@ -27,6 +27,7 @@ internal static class FirmReferencesLoader
             StaffIds = (await staff).Select(s => s.Id).ToHashSet(StringComparer.Ordinal),
             StatusIds = (await statuses).Select(s => s.Id).ToHashSet(StringComparer.Ordinal),
             TagNames = (await tags).Select(t => t.Name).ToHashSet(StringComparer.OrdinalIgnoreCase),
+            TagIds = (await tags).Select(t => t.Id).ToHashSet(StringComparer.Ordinal),
             TemplateKinds = (await templates).OfType<Versioned<Template>>().ToDictionary(t => t.Value.Id, t => t.Value.Kind, StringComparer.Ordinal),
         };
     }
