@@ -72,6 +72,7 @@ public static class ClientHubApplication
         services.AddTriggerHost(configuration);
         services.AddQueueTrigger<LinksTrigger>(EngineOptions.LinksQueue);
         services.AddQueueTrigger<NoticesTrigger>(NoticeSender.Queue);
+        services.AddTimerTrigger<Digest.DailyDigestTrigger>(Digest.DailyDigest.Name, Digest.DailyDigest.Schedule);
         services.AddTimerTrigger<OutboxSweeperTrigger>(OutboxSweeperTrigger.Name,
             configuration[$"{EngineOptions.Section}:SweepSchedule"] ?? new EngineOptions().SweepSchedule);
 
@@ -136,6 +137,8 @@ public static class ClientHubApplication
         services.AddSingleton<ContactEmails>();
         services.AddSingleton<ReminderSender>();
         services.AddSingleton<NoticeSender>();
+        services.AddSingleton<Digest.DailyDigest>();
+        services.AddSingleton<IDueWorkRunner>(provider => provider.GetRequiredService<Digest.DailyDigest>());
         services.AddSingleton<AutomationRunner>();
         services.AddSingleton<AutomationStep>();
 

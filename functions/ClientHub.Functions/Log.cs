@@ -46,6 +46,9 @@ internal static partial class Log
     [LoggerMessage(6000, LogLevel.Warning, "Reminder for item {ItemId} of job {JobId} (firm {FirmId}) failed; it is tried again in {RetryAfter}")]
     public static partial void ReminderFailed(ILogger logger, Exception exception, FirmId firmId, JobId jobId, string itemId, TimeSpan retryAfter);
 
+    [LoggerMessage(6100, LogLevel.Warning, "The daily digest of firm {FirmId} failed; the next run tries again")]
+    public static partial void DigestFailed(ILogger logger, Exception exception, FirmId firmId);
+
     // ---- 7xxx webhooks ----
 
     [LoggerMessage(7000, LogLevel.Information,

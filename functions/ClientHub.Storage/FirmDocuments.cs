@@ -31,6 +31,21 @@ public sealed class FirmDocuments(TableServiceClient tables, StorageNames names)
 
     public static string RowKey(string kind, string id) => $"{kind}|{id}";
 
+    /// <summary>The partition listing every firm (one row each): firm ids are 20 characters, so it is no firm's.</summary>
+    private const string FirmIndex = "firms";
+
+    /// <summary>Lists the firm among all firms (for work that runs per firm, like the daily digest); written before the firm itself.</summary>
+    public Task IndexFirmAsync(FirmId firmId, CancellationToken cancellationToken) =>
+        _table.UpsertEntityAsync(new TableEntity(FirmIndex, firmId.Value), TableUpdateMode.Replace, cancellationToken);
+
+    /// <summary>Every indexed firm; one whose creation failed after its index row is listed too, and has no documents.</summary>
+    public async IAsyncEnumerable<FirmId> ListFirmIdsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var row in _table.QueryAsync<TableEntity>(e => e.PartitionKey == FirmIndex, select: ["RowKey"],
+                           cancellationToken: cancellationToken))
+            yield return new FirmId(row.RowKey);
+    }
+
     public async Task<Versioned<T>?> GetAsync<T>(FirmId firmId, string kind, string id, CancellationToken cancellationToken)
     {
         if (!Ids.IsWellFormed(id)) return null;

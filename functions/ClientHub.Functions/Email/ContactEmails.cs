@@ -16,7 +16,7 @@ public sealed record EmailContext(string Purpose, string? ItemId, JobId? JobId, 
 
 public static class EmailPurposes
 {
-    public const string Automation = "automation", Reminder = "reminder", Notification = "notification";
+    public const string Automation = "automation", Reminder = "reminder", Notification = "notification", Digest = "digest";
 }
 
 /// <summary>

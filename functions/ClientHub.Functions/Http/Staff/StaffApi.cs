@@ -10,8 +10,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClientHub.Functions.Http.Staff;
 
-public sealed record CreateStaffRequest(string? Name, string? Email, StaffRole? Role);
-public sealed record UpdateStaffRequest(string? Name, string? Email, StaffRole? Role);
+public sealed record CreateStaffRequest(string? Name, string? Email, StaffRole? Role, bool? Digest);
+public sealed record UpdateStaffRequest(string? Name, string? Email, StaffRole? Role, bool? Digest);
 public sealed record CreatedApiKey(string Id, string ApiKey);
 
 /// <summary>
@@ -26,7 +26,8 @@ public static class StaffApi
         var staff = api.MapGroup("/staff").WithTags("Staff");
         staff.MapGroup("").RequireAuthorization(Policies.Staff).MapDocumentReads<StaffMember>(DocumentKinds.Staff);
         staff.MapPost("/", CreateStaffAsync).RequireAuthorization(Policies.Admin);
-        staff.MapPatch("/{id}", UpdateStaffAsync).RequireAuthorization(Policies.Admin);
+        // Any staff member may turn their own digest off; everything else about staff is for Owners and Admins.
+        staff.MapPatch("/{id}", UpdateStaffAsync);
         staff.MapDelete("/{id}", DeleteStaffAsync).RequireAuthorization(Policies.Admin);
         staff.MapPost("/{id}/api-keys", CreateApiKeyAsync).RequireAuthorization(Policies.Admin).TakesNoBody();
 
@@ -42,7 +43,7 @@ public static class StaffApi
         if (errors.Any) return errors.ToResult();
         if (request.Role == StaffRole.Owner && caller.Role != StaffRole.Owner) return Forbidden("Only an Owner can add an Owner.");
 
-        var member = new StaffMember(Ids.New(), request.Name!.Trim(), request.Email!.Trim(), request.Role!.Value);
+        var member = new StaffMember(Ids.New(), request.Name!.Trim(), request.Email!.Trim(), request.Role!.Value) { Digest = request.Digest ?? true };
         var result = await SubmitAsync(documents,
         [
             new(TableTransactionActionType.Add, StaffRow(caller.FirmId, member)),
@@ -55,6 +56,8 @@ public static class StaffApi
     private static async Task<Results<Ok<StaffMember>, NotFound, ValidationProblem, ProblemHttpResult>> UpdateStaffAsync(
         string id, UpdateStaffRequest request, StaffCaller caller, FirmDocuments documents, HttpRequest http, CancellationToken cancellationToken)
     {
+        var onlyOwnDigest = id == caller.StaffId && request is { Name: null, Email: null, Role: null };
+        if (caller.Role < StaffRole.Admin && !onlyOwnDigest) return Forbidden("Your role allows changing only your own digest.");
         var errors = new ValidationErrors();
         if (request.Name is not null) errors.Required("name", request.Name);
         if (request.Email is not null) errors.Email("email", request.Email);
@@ -68,6 +71,7 @@ public static class StaffApi
             Name = request.Name?.Trim() ?? current.Name,
             Email = request.Email?.Trim() ?? current.Email,
             Role = request.Role ?? current.Role,
+            Digest = request.Digest ?? current.Digest,
         };
         if (caller.Role != StaffRole.Owner && (current.Role == StaffRole.Owner || updated.Role == StaffRole.Owner))
             return Forbidden("Only an Owner can change an Owner or make someone one.");
