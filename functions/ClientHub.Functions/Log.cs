@@ -49,12 +49,12 @@ internal static partial class Log
     [LoggerMessage(6100, LogLevel.Warning, "The daily digest of firm {FirmId} failed; the next run tries again")]
     public static partial void DigestFailed(ILogger logger, Exception exception, FirmId firmId);
 
-    // ---- 7xxx webhooks ----
+    // ---- 8xxx webhooks ----
 
-    [LoggerMessage(7000, LogLevel.Information,
+    [LoggerMessage(8000, LogLevel.Information,
         "Webhook {EventId} to subscription {SubscriptionId} (firm {FirmId}) failed attempt {Attempt}: {Error}")]
     public static partial void WebhookAttemptFailed(ILogger logger, FirmId firmId, string subscriptionId, string eventId, int attempt, string error);
 
-    [LoggerMessage(7001, LogLevel.Warning, "Webhook subscription {SubscriptionId} (firm {FirmId}) failed every attempt and is turned off")]
+    [LoggerMessage(8001, LogLevel.Warning, "Webhook subscription {SubscriptionId} (firm {FirmId}) failed every attempt and is turned off")]
     public static partial void WebhookDisabled(ILogger logger, FirmId firmId, string subscriptionId);
 }

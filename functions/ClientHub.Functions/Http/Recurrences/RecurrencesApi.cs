@@ -36,7 +36,7 @@ public static class RecurrencesApi
         var recurrences = api.MapGroup("/recurrences").WithTags("Recurrences").RequireAuthorization(Policies.Staff);
         recurrences.MapGet("", ListAsync);
         recurrences.MapGet("/{id}", GetAsync);
-        recurrences.MapPost("", CreateAsync);
+        recurrences.MapPost("", CreateAsync).Idempotent();
         recurrences.MapPatch("/{id}", PatchAsync);
         recurrences.MapDelete("/{id}", DeleteAsync);
         return api;
@@ -77,14 +77,26 @@ public static class RecurrencesApi
         var now = time.GetUtcNow();
         var recurrence = new Recurrence
         {
-            Id = Ids.New(), PipelineId = request.PipelineId!, JobTemplateId = request.JobTemplateId!,
+            // Under an Idempotency-Key the id is derived from it: a retry after a crash finds the recurrence its first attempt stored.
+            Id = Idempotency.DerivedId(response.HttpContext, "recurrence") ?? Ids.New(), PipelineId = request.PipelineId!,
+            JobTemplateId = request.JobTemplateId!,
             AccountIds = [.. request.AccountIds!.Distinct()],
             Frequency = request.Frequency!.Value, StartDate = request.StartDate!.Value, CreateDaysBefore = request.CreateDaysBefore ?? 0,
             NextOnCompletion = request.NextOnCompletion ?? false, Paused = request.Paused ?? false, CreatedAt = now, UpdatedAt = now,
         };
         // The orchestration first: it waits for the recurrence to be stored, so a crash in between leaves none without its orchestration.
         await orchestrations.StartOrWakeAsync(caller.FirmId, recurrence.Id, fresh: true);
-        response.SetETag(await documents.InsertAsync(caller.FirmId, DocumentKinds.Recurrence, recurrence.Id, recurrence, cancellationToken));
+        try
+        {
+            response.SetETag(await documents.InsertAsync(caller.FirmId, DocumentKinds.Recurrence, recurrence.Id, recurrence, cancellationToken));
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            var stored = await documents.GetAsync<Recurrence>(caller.FirmId, DocumentKinds.Recurrence, recurrence.Id, cancellationToken)
+                         ?? throw new InvalidOperationException($"Recurrence {recurrence.Id} conflicted on insert but is not there.", e);
+            recurrence = stored.Value;
+            response.SetETag(stored.ETag);
+        }
         await orchestrations.WakeAsync(caller.FirmId, recurrence.Id);
         var zone = await documents.ZoneOfAsync(caller.FirmId, cancellationToken);
         return TypedResults.Created($"/api/recurrences/{recurrence.Id}", View(recurrence, zone));
