@@ -122,7 +122,11 @@ public static class ClientHubApplication
     {
         services.AddOptions<EngineOptions>().Bind(configuration.GetSection(EngineOptions.Section))
             .Validate(o => o.OutboxMarkLifetime > o.OutboxSweepAge, "OutboxMarkLifetime must be longer than OutboxSweepAge.").ValidateOnStart();
-        services.AddOptions<SendGridOptions>().Bind(configuration.GetSection(SendGridOptions.Section)).ValidateOnStart();
+        services.AddOptions<SendGridOptions>().Bind(configuration.GetSection(SendGridOptions.Section))
+            // One without the other would silently turn replies by email off.
+            .Validate(o => string.IsNullOrEmpty(o.InboundDomain) == string.IsNullOrEmpty(o.InboundSecret),
+                "ClientHub:SendGrid:InboundDomain and InboundSecret go together: set both or neither.")
+            .ValidateOnStart();
         services.AddHttpClient();
         services.AddSingleton<IEmailSender, SendGridEmailSender>();
         services.AddSingleton(provider => new OutboxMarks(provider.GetRequiredService<TableServiceClient>(),
@@ -135,6 +139,7 @@ public static class ClientHubApplication
         services.AddSingleton<OutboxDispatcher>();
         services.AddSingleton<JobEngine>();
         services.AddSingleton<ContactEmails>();
+        services.AddSingleton<InboundReplies>();
         services.AddSingleton<ReminderSender>();
         services.AddSingleton<NoticeSender>();
         services.AddSingleton<Digest.DailyDigest>();
@@ -230,6 +235,7 @@ public static class ClientHubApplication
         api.MapInboundHooksApi();
         api.MapWebhookSubscriptionsApi();
         api.MapSendGridEventsApi();
+        api.MapSendGridInboundApi();
         api.MapTestingApi();
         return app;
     }

@@ -32,6 +32,36 @@ internal static partial class Log
     [LoggerMessage(4005, LogLevel.Warning, "The test clock moved, but not every job orchestration had looked at its timers within {Wait}")]
     public static partial void ClockNotHeard(ILogger logger, TimeSpan wait);
 
+    // ---- 5xxx email ----
+
+    [LoggerMessage(5000, LogLevel.Warning, "Inbound email dropped: no recipient is a reply address of ours ({Recipients} recipients)")]
+    public static partial void InboundNoReplyAddress(ILogger logger, int recipients);
+
+    [LoggerMessage(5001, LogLevel.Warning, "Inbound email dropped: a reply address is forged, malformed or signed with another secret")]
+    public static partial void InboundForged(ILogger logger);
+
+    [LoggerMessage(5002, LogLevel.Warning, "Inbound email dropped: item {ItemId} of firm {FirmId} does not exist or concerns no account")]
+    public static partial void InboundUnknownItem(ILogger logger, FirmId firmId, string itemId);
+
+    [LoggerMessage(5003, LogLevel.Warning, "Inbound email for item {ItemId} (firm {FirmId}) dropped: the sender is no contact of its account")]
+    public static partial void InboundUnknownSender(ILogger logger, FirmId firmId, string itemId);
+
+    [LoggerMessage(5004, LogLevel.Warning, "Inbound email for item {ItemId} (firm {FirmId}) dropped: {Reason}")]
+    public static partial void InboundNotApplicable(ILogger logger, FirmId firmId, string itemId, string reason);
+
+    [LoggerMessage(5005, LogLevel.Information, "Inbound email for item {ItemId} (firm {FirmId}) was already received; ignored")]
+    public static partial void InboundDuplicate(ILogger logger, FirmId firmId, string itemId);
+
+    [LoggerMessage(5006, LogLevel.Warning, "Attachment {Index} of an inbound email for item {ItemId} (firm {FirmId}) skipped: {Reason}")]
+    public static partial void InboundAttachmentSkipped(ILogger logger, FirmId firmId, string itemId, int index, string reason);
+
+    [LoggerMessage(5007, LogLevel.Information,
+        "Inbound email by contact {ContactId} applied to {ItemType} {ItemId} (firm {FirmId}), {Documents} documents")]
+    public static partial void InboundApplied(ILogger logger, FirmId firmId, string itemType, string itemId, string contactId, int documents);
+
+    [LoggerMessage(5008, LogLevel.Warning, "Inbound email dropped: the body is over the limit of {Limit} bytes")]
+    public static partial void InboundTooLarge(ILogger logger, long limit);
+
     // ---- 7xxx recurrences ----
 
     [LoggerMessage(7000, LogLevel.Warning,

@@ -99,8 +99,11 @@ public static class MultipartUpload
     public static RouteHandlerBuilder AcceptsDocumentUpload(this RouteHandlerBuilder route, IEndpointRouteBuilder api)
     {
         var limit = api.ServiceProvider.GetRequiredService<AccountDocuments>().MaxUploadBytes + Overhead;
-        return route.WithMetadata(new UploadSizeLimit(limit)).Accepts<IFormFile>("multipart/form-data");
+        return route.WithBodyLimit(limit).Accepts<IFormFile>("multipart/form-data");
     }
+
+    /// <summary>Sets a route's request body limit (instead of the host's 1 MiB); the host applies it before anything reads the body.</summary>
+    public static RouteHandlerBuilder WithBodyLimit(this RouteHandlerBuilder route, long limit) => route.WithMetadata(new UploadSizeLimit(limit));
 
     private sealed record UploadSizeLimit(long? MaxRequestBodySize) : Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata;
 

@@ -26,7 +26,7 @@ public static class EmailPurposes
 /// process expires and is taken over, so a crash loses no email.
 /// </summary>
 public sealed class ContactEmails(JobStore store, FirmDocuments documents, IEmailSender sender, EmailLog log,
-    IOptions<ClientHubOptions> options, TimeProvider time)
+    IOptions<ClientHubOptions> options, IOptions<SendGridOptions> sendGrid, TimeProvider time)
 {
     /// <summary>How long one delivery may take to send one email before another takes over; longer than the SendGrid timeout (15 s).</summary>
     private static readonly TimeSpan Claim = TimeSpan.FromSeconds(20);
@@ -53,7 +53,8 @@ public sealed class ContactEmails(JobStore store, FirmDocuments documents, IEmai
                 ["job.name"] = job.Name, ["firm.name"] = firm?.Name ?? "", ["portal.link"] = options.Value.PortalBaseUrl,
             };
             var message = new OutgoingEmail(contact.Email, contact.Name,
-                Placeholders.Render(subject, values, html: false), Placeholders.Render(body, values, html: true));
+                Placeholders.Render(subject, values, html: false), Placeholders.Render(body, values, html: true),
+                sendGrid.Value.ReplyToFor(job.FirmId, itemId));
             outcomes.Add(await SendOnceAsync(job.FirmId, job.Id, $"{effectKey}:{contact.Id}", message,
                 new EmailContext(purpose, itemId, job.Id, account.Id), cancellationToken));
         }

@@ -5,7 +5,8 @@ using SendGrid.Helpers.Mail;
 
 namespace ClientHub.Functions.Email;
 
-public sealed record OutgoingEmail(string To, string ToName, string Subject, string HtmlBody);
+/// <param name="ReplyTo">Where the client's reply goes: the signed inbound address of the item the email is about, if any.</param>
+public sealed record OutgoingEmail(string To, string ToName, string Subject, string HtmlBody, string? ReplyTo = null);
 
 public enum EmailStatus { Queued, Sent, Delivered, Bounced, NotSent }
 
@@ -47,6 +48,24 @@ public sealed class SendGridOptions
     public string? WebhookPublicKey { get; set; }
 
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// The domain whose MX points at SendGrid's Inbound Parse (<c>mx.sendgrid.net</c>); item emails get a reply-to address there.
+    /// </summary>
+    public string? InboundDomain { get; set; }
+
+    /// <summary>
+    /// Signs reply-to addresses and is the last path segment of the Inbound Parse URL. Changing it invalidates the reply addresses
+    /// of every email already sent (their replies are then dropped) and needs the Inbound Parse URL changed at SendGrid too.
+    /// </summary>
+    public string? InboundSecret { get; set; }
+
+    /// <summary>Both inbound settings are set: item emails carry a reply-to address, and the inbound route answers.</summary>
+    public bool InboundEnabled => !string.IsNullOrEmpty(InboundDomain) && !string.IsNullOrEmpty(InboundSecret);
+
+    /// <summary>The reply-to address for an email about <paramref name="itemId"/>, or null when inbound replies are not set up.</summary>
+    public string? ReplyToFor(Core.FirmId firmId, string? itemId) =>
+        InboundEnabled && itemId is not null ? Core.Email.ReplyAddress.Build(firmId, itemId, InboundSecret!, InboundDomain!) : null;
 }
 
 internal sealed class SendGridEmailSender(IOptions<SendGridOptions> options, IHttpClientFactory httpClients) : IEmailSender
@@ -63,6 +82,7 @@ internal sealed class SendGridEmailSender(IOptions<SendGridOptions> options, IHt
         var client = new SendGridClient(http, clientOptions);
         var message = MailHelper.CreateSingleEmail(new EmailAddress(settings.From, settings.FromName), new EmailAddress(email.To, email.ToName),
             email.Subject, plainTextContent: null, htmlContent: email.HtmlBody);
+        if (email.ReplyTo is not null) message.ReplyTo = new EmailAddress(email.ReplyTo);
 
         Response response;
         try

@@ -16,7 +16,8 @@ namespace ClientHub.Functions.Notices;
 /// Emails a <see cref="Notify"/>: the firm hears of a client's action (the job's assignees, or the firm's owners when it has none),
 /// the client of the firm's (the account's notify contacts). One email per notice and recipient, however often it is delivered.
 /// </summary>
-public sealed class NoticeSender(JobStore store, FirmDocuments documents, ContactEmails emails, IOptions<ClientHubOptions> options)
+public sealed class NoticeSender(JobStore store, FirmDocuments documents, ContactEmails emails, IOptions<ClientHubOptions> options,
+    IOptions<SendGridOptions> sendGrid)
 {
     /// <summary>Queue of <see cref="NoticeMessage"/>s, fed from the outbox of the transaction that caused them.</summary>
     public const string Queue = "notices";
@@ -38,9 +39,12 @@ public sealed class NoticeSender(JobStore store, FirmDocuments documents, Contac
             ? await StaffAsync(notice.FirmId, job, cancellationToken)
             : await ContactsAsync(notice.FirmId, accountId, cancellationToken);
         var (subject, body) = Compose(notice, job, account, firm);
+        // A client may answer a notice about an item by email; staff answer in the app.
+        var replyTo = notice.Audience == NoticeAudience.Firm ? null : sendGrid.Value.ReplyToFor(notice.FirmId, notice.ItemId);
         foreach (var to in recipients)
             await emails.SendOnceAsync(notice.FirmId, new JobId(notice.Owner), $"notice:{notice.Id}:{to.Id}",
-                new OutgoingEmail(to.Email, to.Name, subject, body), new EmailContext(EmailPurposes.Notification, notice.ItemId, job?.Id, accountId),
+                new OutgoingEmail(to.Email, to.Name, subject, body, replyTo),
+                new EmailContext(EmailPurposes.Notification, notice.ItemId, job?.Id, accountId),
                 cancellationToken);
     }
 
