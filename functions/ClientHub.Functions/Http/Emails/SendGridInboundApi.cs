@@ -11,9 +11,10 @@ namespace ClientHub.Functions.Http.Emails;
 public sealed record InboundResponse(string Status);
 
 /// <summary>
-/// SendGrid's Inbound Parse (<c>POST /api/hooks/sendgrid/inbound/{secret}</c>): clients' replies to item emails, posted as
-/// <c>multipart/form-data</c>, handed to <see cref="InboundReplies"/>. SendGrid does not sign these posts, so the URL carries
-/// <c>ClientHub:SendGrid:InboundSecret</c>; a wrong one (or none configured) is a 404 that says nothing of the route.
+/// SendGrid's Inbound Parse (<c>POST /api/hooks/sendgrid/inbound/{secret}</c>, or <c>/inbound</c> with the secret as the basic-auth
+/// password): clients' replies to item emails, posted as <c>multipart/form-data</c>, handed to <see cref="InboundReplies"/>. SendGrid
+/// does not sign these posts, so the URL carries <c>ClientHub:SendGrid:InboundSecret</c>; a wrong one (or none configured) is a 404
+/// that says nothing of the route.
 /// </summary>
 /// <remarks>
 /// Every email that arrives answers 200 (<c>applied</c>, <c>duplicate</c> or <c>dropped</c>), also one whose streamed body runs over
@@ -33,7 +34,28 @@ public static class SendGridInboundApi
         var limit = BodyLimit(api.ServiceProvider.GetRequiredService<AccountDocuments>());
         api.MapPost("/hooks/sendgrid/inbound/{secret}", ReceiveAsync).AllowAnonymous().WithTags("Webhooks")
             .WithBodyLimit(limit).Accepts<IFormFile>("multipart/form-data");
+        // API.md's bare route: the secret comes as the password of HTTP basic auth (https://parse:<secret>@host/... in SendGrid).
+        api.MapPost("/hooks/sendgrid/inbound", (HttpRequest request, IOptions<SendGridOptions> options, AccountDocuments documents,
+                InboundReplies replies, ILogger<InboundReplies> logger, CancellationToken ct) =>
+            ReceiveAsync(BasicPassword(request) ?? "", request, options, documents, replies, logger, ct))
+            .AllowAnonymous().WithTags("Webhooks").WithBodyLimit(limit).Accepts<IFormFile>("multipart/form-data");
         return api;
+    }
+
+    /// <summary>The password of <c>Authorization: Basic …</c>, or null.</summary>
+    private static string? BasicPassword(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)) return null;
+        try
+        {
+            var pair = Encoding.UTF8.GetString(Convert.FromBase64String(header["Basic ".Length..].Trim()));
+            return pair.IndexOf(':') is var colon and >= 0 ? pair[(colon + 1)..] : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     private static long BodyLimit(AccountDocuments documents) => documents.MaxUploadBytes * DocumentsPerEmail + Overhead;
