@@ -4,6 +4,7 @@ using ClientHub.Core.Items;
 using ClientHub.Core.Jobs;
 using ClientHub.Core.Pipelines;
 using ClientHub.Functions.Email;
+using ClientHub.Functions.Hosting;
 using ClientHub.Functions.Jobs;
 using ClientHub.Storage;
 
@@ -35,6 +36,8 @@ public sealed class ReminderSender(JobStore store, FirmDocuments documents, Cont
     /// </summary>
     public async Task SendAsync(ReminderRun run, CancellationToken cancellationToken)
     {
+        using var scope = logger.BeginJobScope(run.FirmId, run.JobId);
+        Telemetry.RecordTimerLag("reminder", run.DueAt, time.GetUtcNow());
         var reminders = await store.GetRemindersAsync(run.FirmId, run.JobId, run.ItemId, cancellationToken);
         if (reminders is null || reminders.Sent >= run.Sequence) return;
         var item = (await store.GetItemAsync(run.FirmId, run.ItemId, cancellationToken))?.Value;
@@ -52,6 +55,7 @@ public sealed class ReminderSender(JobStore store, FirmDocuments documents, Cont
             var key = $"reminder:{run.ItemId}.{run.Sequence}";
             await emails.SendAsync(job, account, "Reminder: " + subject, body, key, item.Id, EmailPurposes.Reminder, cancellationToken);
             await store.RecordRemindersAsync(run.FirmId, run.JobId, run.ItemId, run.Sequence, null, cancellationToken);
+            Telemetry.RemindersSent.Add(1);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
