@@ -59,6 +59,7 @@ public static class ClientHubApplication
         var clockEnabled = configuration.GetValue<bool>("ClientHub:Testing:EnableClock");
         services.AddSingleton<TimeProvider>(clockEnabled ? new TestClock() : TimeProvider.System);
 
+        services.AddClientHubTelemetry(configuration, builder.Environment);
         services.AddClientHubStorage(configuration);
         services.AddHostedService<StorageInitializer>();
         services.AddSingleton<FirmDocuments>();

@@ -6,6 +6,8 @@ using ClientHub.Core.Clients;
 using ClientHub.Core.Firms;
 using ClientHub.Core.Jobs;
 using ClientHub.Core.Templates;
+using System.Diagnostics;
+using ClientHub.Functions.Hosting;
 using ClientHub.Storage;
 using Microsoft.Extensions.Options;
 
@@ -70,9 +72,13 @@ public sealed class ContactEmails(JobStore store, FirmDocuments documents, IEmai
     {
         if (await store.ClaimEffectAsync(firmId, owner, key, Claim, time, cancellationToken) is { } done) return done;
         var id = EmailId(key);
+        // The SendGrid call (HttpClient instrumentation) is this span's child; one already sent by an earlier delivery has none.
+        using var span = Telemetry.StartJobActivity("email.send", firmId, owner, ActivityKind.Internal);
+        span?.SetTag("email.purpose", context.Purpose);
         try
         {
             var outcome = await sender.SendAsync(message, cancellationToken);
+            span?.SetTag("email.outcome", ToWire(outcome.Status));
             await log.WriteAsync(firmId, new EmailLogEntry(id, message.To, message.Subject, context.Purpose, context.ItemId, context.JobId,
                 context.AccountId, ToWire(outcome.Status), time.GetUtcNow(), outcome.MessageId, outcome.Reason), cancellationToken);
             await store.MarkEffectAsync(firmId, owner, key, ToWire(outcome.Status), cancellationToken);
@@ -80,6 +86,7 @@ public sealed class ContactEmails(JobStore store, FirmDocuments documents, IEmai
         }
         catch (EmailSendFailed failed)
         {
+            span?.SetStatus(ActivityStatusCode.Error, $"SendGrid {failed.Status}").SetTag("email.outcome", "notSent");
             var settled = !failed.Transient && context.Purpose != EmailPurposes.Automation;
             if (settled) await store.MarkEffectAsync(firmId, owner, key, "notSent", cancellationToken);
             // An answer from SendGrid means it did not take the email; a timeout might hide a send, so that claim is left to expire.

@@ -92,4 +92,7 @@ internal static partial class Logs
         Message = "Poison replay of queue {QueueName}: {Replayed} message(s) moved back from {PoisonQueue}; "
             + "{PoisonedSince} poisoned since left there")]
     public static partial void PoisonReplayed(this ILogger logger, string queueName, string poisonQueue, int replayed, int poisonedSince);
+
+    [LoggerMessage(EventId = 1018, Level = LogLevel.Warning, Message = "Peeking queue {QueueName} for its oldest message's age failed")]
+    public static partial void QueuePeekFailed(this ILogger logger, Exception exception, string queueName);
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
@@ -184,6 +185,12 @@ internal sealed class QueueListener
         var message = new QueueTriggerMessage(QueueName, received.MessageId, received.Body, received.DequeueCount, received.InsertedOn);
         var lease = new MessageLease(received.PopReceipt);
         var abort = _abortHandlers.Token;
+        // One trace per message: the outbox row that wrote it may be long committed, and its request long answered.
+        using var span = Telemetry.Source.StartActivity($"{QueueName} process", ActivityKind.Consumer);
+        span?.SetTag("messaging.system", "azure_queues").SetTag("messaging.operation.type", "process")
+            .SetTag("messaging.destination.name", QueueName).SetTag("messaging.message.id", received.MessageId)
+            .SetTag("messaging.azure_queues.dequeue_count", received.DequeueCount);
+        using var logScope = _logger.BeginScope(new Dictionary<string, object> { ["QueueName"] = QueueName, ["MessageId"] = received.MessageId });
 
         await using var scope = _scopes.CreateAsyncScope();
         var handler = (IQueueTrigger)scope.ServiceProvider.GetRequiredService(_registration.HandlerType);
@@ -191,6 +198,7 @@ internal sealed class QueueListener
         // Delivered more often than allowed without ever failing here: the instances handling it died.
         if (received.DequeueCount > _options.MaxDequeueCount)
         {
+            span?.SetTag("clienthub.queue.outcome", "poisoned");
             await PoisonAsync(handler, message, lease, new QueueMessageAbandonedException(QueueName, message.MessageId, message.DequeueCount), abort);
             return;
         }
@@ -216,6 +224,9 @@ internal sealed class QueueListener
             await renewal;
         }
 
+        span?.SetTag("clienthub.queue.outcome", aborted ? "released" : failure is null ? "handled"
+            : message.DequeueCount >= _options.MaxDequeueCount ? "poisoned" : "retry");
+        if (failure is not null) span?.SetStatus(ActivityStatusCode.Error, failure.Message).AddException(failure);
         if (aborted)
         {
             await SetVisibilityAsync(message.MessageId, lease, TimeSpan.Zero, "release");

@@ -1,6 +1,8 @@
 using ClientHub.Core;
 using ClientHub.Core.Jobs;
 using ClientHub.Functions.Email;
+using System.Diagnostics;
+using ClientHub.Functions.Hosting;
 using ClientHub.Storage;
 
 namespace ClientHub.Functions.Jobs;
@@ -16,6 +18,7 @@ public sealed class AutomationStep(JobEngine engine, JobStore store, AutomationR
 {
     public async Task<JobProgress> RunAsync(JobStep step, CancellationToken cancellationToken)
     {
+        using var scope = logger.BeginJobScope(step.FirmId, step.JobId);
         if (step.Run is not { } run)
             return await ProgressAsync(await store.GetAsync(step.FirmId, step.JobId, cancellationToken), cancellationToken);
         try
@@ -38,7 +41,7 @@ public sealed class AutomationStep(JobEngine engine, JobStore store, AutomationR
                     return JobWrite.Of(JobMachine.AutomationDone(c.Job, c.Pipeline, run.EntrySeq, run.Index, j => j, gone, c.Account, engine.Now)
                         .Without<RunAutomation>());
                 }
-                var outcome = await runner.RunAsync(c.Job, automation, c.Account, run, cancellationToken);
+                var outcome = await RunTracedAsync(c.Job, automation, c.Account, run, cancellationToken);
                 var transition = Done(c, run, automation, outcome);
                 var rows = outcome.Rows.ToList();
 
@@ -50,7 +53,7 @@ public sealed class AutomationStep(JobEngine engine, JobStore store, AutomationR
                        && AutomationRunner.IsLocal(following))
                 {
                     var nextRun = run with { Index = next.Index, AutomationId = next.AutomationId };
-                    var nextOutcome = await runner.RunAsync(transition.Job, following, outcome.Account, nextRun, cancellationToken);
+                    var nextOutcome = await RunTracedAsync(transition.Job, following, outcome.Account, nextRun, cancellationToken);
                     var before = transition with { Effects = transition.Effects.Where(e => e != next).ToList() };
                     transition = before.Then(j => Done(c with { Current = c.Current with { Value = j } }, nextRun, following, nextOutcome));
                     rows.AddRange(nextOutcome.Rows);
@@ -68,6 +71,35 @@ public sealed class AutomationStep(JobEngine engine, JobStore store, AutomationR
         }
     }
 
+    /// <summary>
+    /// One <c>automation</c> span and count per run. A run the commit's ETag race makes repeat (it is idempotent) counts again:
+    /// these are runs, not automations done.
+    /// </summary>
+    private async Task<AutomationOutcome> RunTracedAsync(Job job, Core.Pipelines.Automation automation, Core.Clients.Account account,
+        AutomationRun run, CancellationToken cancellationToken)
+    {
+        using var span = Telemetry.StartJobActivity("automation", run.FirmId, run.JobId);
+        span?.SetTag("automation.type", automation.Type).SetTag("automation.id", automation.Id).SetTag("job.entry_seq", run.EntrySeq);
+        if (span is not null) span.DisplayName = $"automation {automation.Type}";
+        var outcome = "failed";
+        try
+        {
+            var result = await runner.RunAsync(job, automation, account, run, cancellationToken);
+            outcome = result.Skipped ? "skipped" : "done";
+            return result;
+        }
+        catch (Exception e)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, e.Message).AddException(e);
+            throw;
+        }
+        finally
+        {
+            span?.SetTag("automation.outcome", outcome);
+            Telemetry.Automations.Add(1, new("automation.type", automation.Type), new("automation.outcome", outcome));
+        }
+    }
+
     private Transition Done(JobContext c, AutomationRun run, Core.Pipelines.Automation automation, AutomationOutcome outcome)
     {
         var record = new HistoryEntry(engine.Now, outcome.Skipped ? HistoryKinds.AutomationSkipped : HistoryKinds.Automation,
@@ -81,6 +113,8 @@ public sealed class AutomationStep(JobEngine engine, JobStore store, AutomationR
     /// <summary>The retries are spent (or the failure is permanent): the job shows the error and the chain halts until retried.</summary>
     public async Task<JobProgress> FailAsync(AutomationRun run, string error, CancellationToken cancellationToken)
     {
+        using var scope = logger.BeginJobScope(run.FirmId, run.JobId);
+        Telemetry.AutomationFailures.Add(1);
         Log.AutomationFailed(logger, run.FirmId, run.JobId, run.EntrySeq, run.AutomationId, error);
         var result = await engine.TransitionAsync(run.FirmId, run.JobId, null, c =>
             JobMachine.IsCurrent(c.Job, run.EntrySeq, run.Index, run.AutomationId, run.Retries)
@@ -108,7 +142,11 @@ public sealed class AutomationStep(JobEngine engine, JobStore store, AutomationR
     }
 
     /// <summary>The stage's time limit passed: flag the entry and tell the assignees, in one transaction, once.</summary>
-    public async Task FlagStageOverdueAsync(StageLimitRun run, CancellationToken cancellationToken) =>
+    public async Task FlagStageOverdueAsync(StageLimitRun run, CancellationToken cancellationToken)
+    {
+        using var scope = logger.BeginJobScope(run.FirmId, run.JobId);
+        Telemetry.RecordTimerLag("stage_limit", run.DueAt, engine.Now);
         await engine.TransitionAsync(run.FirmId, run.JobId, null, c => JobMachine.StageOverdue(c.Job, run.EntrySeq, c.Pipeline, engine.Now) is var t
             && t.Job != c.Job ? JobWrite.Of(t) : null, cancellationToken);
+    }
 }

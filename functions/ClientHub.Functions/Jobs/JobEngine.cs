@@ -5,6 +5,8 @@ using ClientHub.Core.Clients;
 using ClientHub.Core.Items;
 using ClientHub.Core.Jobs;
 using ClientHub.Core.Pipelines;
+using System.Diagnostics;
+using ClientHub.Functions.Hosting;
 using ClientHub.Storage;
 
 namespace ClientHub.Functions.Jobs;
@@ -51,9 +53,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
         var transition = JobMachine.Add(draft, pipeline, stageId, visible, by, account, Now, detail);
         try
         {
-            var committed = await store.CommitAsync(transition, expected: null, previous: null, [], Now, cancellationToken);
-            await dispatcher.DispatchCommittedAsync(committed.Outbox, cancellationToken);
-            return committed;
+            return await CommitAsync(transition, null, null, [], cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
@@ -80,8 +80,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
             if (write is null) return (current, null);
             try
             {
-                var committed = await store.CommitAsync(write.Transition, current.ETag, current.Value, write.Rows, Now, cancellationToken);
-                await dispatcher.DispatchCommittedAsync(committed.Outbox, cancellationToken);
+                var committed = await CommitAsync(write.Transition, current.ETag, current.Value, write.Rows, cancellationToken);
                 return (new Versioned<Job>(committed.Job, committed.ETag), write);
             }
             catch (RequestFailedException e) when (e.Status is 412 && attempt < MaxAttempts)
@@ -90,6 +89,32 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
                 Log.Conflict(logger, jobId, attempt);
             }
         }
+    }
+
+    /// <summary>
+    /// Commits, then dispatches the outbox, in one <c>job.transition</c> span: what the commit caused (the orchestration started
+    /// or woken, queue messages) hangs under it in the caller's trace.
+    /// </summary>
+    private async Task<CommittedJob> CommitAsync(Transition transition, ETag? expected, Job? previous, IReadOnlyList<TableTransactionAction> rows,
+        CancellationToken cancellationToken)
+    {
+        var job = transition.Job;
+        using var span = Telemetry.StartJobActivity("job.transition", job.FirmId, job.Id);
+        span?.SetTag("job.entry_seq", job.EntrySeq).SetTag("job.transition", string.Join(",", transition.History.Select(h => h.Kind).Distinct()));
+        CommittedJob committed;
+        try
+        {
+            committed = await store.CommitAsync(transition, expected, previous, rows, Now, cancellationToken);
+        }
+        catch (RequestFailedException e)
+        {
+            // 412 and 409 are expected races, answered by the caller; the span shows that this attempt lost.
+            span?.SetStatus(ActivityStatusCode.Error, e.ErrorCode ?? e.Status.ToString());
+            throw;
+        }
+        foreach (var entry in transition.History) Telemetry.Transitions.Add(1, new KeyValuePair<string, object?>("kind", entry.Kind));
+        await dispatcher.DispatchCommittedAsync(committed.Outbox, cancellationToken);
+        return committed;
     }
 
     public Task<(Versioned<Job> Job, JobWrite? Write)?> TransitionAsync(FirmId firmId, JobId jobId, ETag? ifMatch,

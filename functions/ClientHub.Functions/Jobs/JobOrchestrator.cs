@@ -29,8 +29,8 @@ public sealed record JobProgress(AutomationRun? Next, bool Ended, IReadOnlyList<
 /// <summary>Stage entry #<paramref name="EntrySeq"/> outstays its time limit at <paramref name="DueAt"/> (host time).</summary>
 public sealed record StageLimit(int EntrySeq, DateTimeOffset DueAt);
 
-/// <summary>The input of <see cref="FlagStageOverdueActivity"/>.</summary>
-public sealed record StageLimitRun(FirmId FirmId, JobId JobId, int EntrySeq);
+/// <summary>The input of <see cref="FlagStageOverdueActivity"/>; <paramref name="DueAt"/> measures the timer's lag (absent in older inputs).</summary>
+public sealed record StageLimitRun(FirmId FirmId, JobId JobId, int EntrySeq, DateTimeOffset? DueAt = null);
 
 /// <summary>Reminder #<paramref name="Sequence"/> of an item, due at <paramref name="DueAt"/> (host time).</summary>
 public sealed record ReminderDue(string ItemId, int Sequence, DateTimeOffset DueAt);
@@ -41,8 +41,8 @@ public sealed record JobStep(FirmId FirmId, JobId JobId, AutomationRun? Run);
 /// <summary>The input of <see cref="FailAutomationActivity"/>.</summary>
 public sealed record AutomationFailure(AutomationRun Run, string Error);
 
-/// <summary>The input of <see cref="SendReminderActivity"/>.</summary>
-public sealed record ReminderRun(FirmId FirmId, JobId JobId, string ItemId, int Sequence);
+/// <summary>The input of <see cref="SendReminderActivity"/>; <paramref name="DueAt"/> measures the timer's lag (absent in older inputs).</summary>
+public sealed record ReminderRun(FirmId FirmId, JobId JobId, string ItemId, int Sequence, DateTimeOffset? DueAt = null);
 
 /// <summary>
 /// A job's orchestration: one instance per job (<see cref="JobOrchestrations.InstanceId"/>), alive from the
@@ -106,11 +106,14 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobOrchestration, string>
         {
             foreach (var reminder in due)
             {
-                var send = new ReminderRun(input.FirmId, input.JobId, reminder.ItemId, reminder.Sequence);
+                var send = new ReminderRun(input.FirmId, input.JobId, reminder.ItemId, reminder.Sequence, reminder.DueAt);
                 await context.CallActivityAsync(SendReminderActivity.Name, send, Retry);
             }
             if (overdue is not null)
-                await context.CallActivityAsync(FlagStageOverdueActivity.Name, new StageLimitRun(input.FirmId, input.JobId, overdue.EntrySeq), Retry);
+            {
+                var flag = new StageLimitRun(input.FirmId, input.JobId, overdue.EntrySeq, overdue.DueAt);
+                await context.CallActivityAsync(FlagStageOverdueActivity.Name, flag, Retry);
+            }
             context.ContinueAsNew(input with { Run = null }, preserveUnprocessedEvents: true);
             return "";
         }

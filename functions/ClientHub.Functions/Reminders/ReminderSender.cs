@@ -4,6 +4,7 @@ using ClientHub.Core.Items;
 using ClientHub.Core.Jobs;
 using ClientHub.Core.Pipelines;
 using ClientHub.Functions.Email;
+using ClientHub.Functions.Hosting;
 using ClientHub.Functions.Jobs;
 using ClientHub.Storage;
 
@@ -36,6 +37,8 @@ public sealed class ReminderSender(JobStore store, FirmDocuments documents, Cont
     /// </summary>
     public async Task SendAsync(ReminderRun run, CancellationToken cancellationToken)
     {
+        using var scope = logger.BeginJobScope(run.FirmId, run.JobId);
+        Telemetry.RecordTimerLag("reminder", run.DueAt, time.GetUtcNow());
         var reminders = await store.GetRemindersAsync(run.FirmId, run.JobId, run.ItemId, cancellationToken);
         if (reminders is null || reminders.Sent >= run.Sequence) return;
         var item = (await store.GetItemAsync(run.FirmId, run.ItemId, cancellationToken))?.Value;
@@ -56,6 +59,7 @@ public sealed class ReminderSender(JobStore store, FirmDocuments documents, Cont
             if (run.Sequence == reminders.Count && reminders is { Then: { } then, Escalated: false })
                 await EscalateAsync(run, then, reminders.Count, cancellationToken);
             await store.RecordRemindersAsync(run.FirmId, run.JobId, run.ItemId, run.Sequence, null, cancellationToken);
+            Telemetry.RemindersSent.Add(1);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
