@@ -119,6 +119,8 @@ const scenarios = {
     await portal.locator("#jobs").getByText("In preparation").waitFor();
     check(true, "the portal shows the job's new client-facing status");
     await shoot(portal, "portal");
+    await portal.setViewportSize({ width: 390, height: 844 });
+    await shoot(portal, "portal-phone");
   },
 
   /** The firm drags a card to another stage; the job's history shows the move; the keyboard select moves it too. */
@@ -156,6 +158,7 @@ const scenarios = {
     await version;
     // Freeze the poll, so the page cannot learn of the move before the drag.
     await page.route("**/board", route => route.abort());
+    await page.waitForTimeout(1500); // a board read already under way answers before the move below
     await firmApi("POST", `/api/jobs/${demo.jobId}/move`, { stageId: await stageId("Review") });
 
     await cardOf(page).dragTo(columnOf(page, "Filing"));
@@ -189,6 +192,102 @@ const scenarios = {
     await page.setViewportSize({ width: 390, height: 844 });
     await shoot(page, "portal-signed-out-phone");
   },
+};
+
+/** Every other kind of item a client acts on in the portal, created by a pipeline of the firm's for the demo account. */
+async function seedClientItems() {
+  const post = (path, body) => firmApi("POST", path, body);
+  const organizer = await post("/api/templates", {
+    kind: "organizer", name: "Browser organizer", title: "Tax organizer",
+    questions: [
+      { id: "dependents", text: "How many dependents do you claim?", type: "number", required: true },
+      { id: "moved", text: "Did you move this year?", type: "yesNo" },
+      { id: "since", text: "Since when?", type: "date" },
+      { id: "filing", text: "Filing status", type: "choice", choices: ["Single", "Married filing jointly"], required: true },
+      { id: "notes", text: "Anything else?", type: "text" },
+    ],
+  });
+  const invoice = await post("/api/templates", {
+    kind: "invoice", name: "Bookkeeping", lines: [{ description: "Bookkeeping", quantity: 3, unitPrice: 150 }], currency: "USD", dueInDays: 14,
+  });
+  const proposal = await post("/api/templates",
+    { kind: "proposal", name: "Engagement", title: "Engagement letter 2026", body: "We will prepare…" });
+  const message = await post("/api/templates", {
+    kind: "message", name: "To do", subject: "A few things to do", body: "Please see to these.",
+    clientTasks: ["Confirm your address", "Send last year's return"],
+  });
+  const pipeline = await post("/api/pipelines", {
+    name: "Client work",
+    stages: [
+      {
+        name: "With the client", automove: false,
+        automations: [
+          { type: "createOrganizer", templateId: organizer.id }, { type: "createInvoice", templateId: invoice.id },
+          { type: "sendProposal", templateId: proposal.id }, { type: "sendMessage", templateId: message.id },
+        ],
+      },
+      { name: "Done", automove: false, automations: [] },
+    ],
+  });
+  await post("/api/jobs", { accountId: demo.accountId, pipelineId: pipeline.id, name: "Client work 2026" });
+  const deadline = Date.now() + TIMEOUT;
+  for (;;) {
+    const lists = await Promise.all(["organizers", "invoices", "proposals", "messages"].map(async kind => {
+      const response = await fetch(`${baseUrl}/api/portal/${kind}`, { headers: { Authorization: `Bearer ${demo.portalToken}` } });
+      return (await response.json()).items ?? [];
+    }));
+    if (lists.every(list => list.length > 0)) return;
+    if (Date.now() > deadline) throw new Error("the pipeline's automations did not create the client's items in time");
+    await new Promise(resolve => setTimeout(resolve, 500));
+  }
+}
+
+scenarios["portal-organizer-invoice-proposal-message"] = async context => {
+  await seedClientItems();
+  const page = await openPortal(context);
+
+  const organizer = page.locator("article[id^=organizer-]");
+  await organizer.getByLabel("How many dependents do you claim? (required)").fill("2");
+  await organizer.getByRole("radio", { name: "Yes" }).check();
+  await organizer.getByLabel("Since when?").fill("2026-03-01");
+  await organizer.getByRole("button", { name: "Save draft" }).click();
+  await organizer.getByText("Draft saved.").waitFor();
+  await organizer.getByRole("button", { name: "Submit organizer" }).click();
+  await organizer.getByText("Some answers need another look.").waitFor();
+  const filing = organizer.getByLabel("Filing status (required)");
+  check(await filing.getAttribute("aria-invalid") === "true", "a required question left empty is marked invalid on submit");
+  check((await organizer.locator(".field-error:not([hidden])").innerText()).includes("Required"), "its field error is shown next to it");
+  check(await organizer.getByLabel("How many dependents do you claim? (required)").inputValue() === "2", "the saved draft is kept");
+  await filing.selectOption("Married filing jointly");
+  await organizer.getByRole("button", { name: "Submit organizer" }).click();
+  await organizer.getByText("Submitted. Thank you").waitFor();
+  check(await organizer.getByText("Married filing jointly").count() === 1, "the submitted organizer shows its answers, read-only");
+
+  const invoice = page.locator("article[id^=invoice-]");
+  await invoice.getByLabel(/Amount to pay/).fill("100");
+  await invoice.getByRole("button", { name: "Record payment" }).click();
+  await invoice.getByText("Payment recorded").waitFor();
+  check(await invoice.getByText("Partially paid").count() === 1, "a partial payment leaves the invoice partially paid");
+  await invoice.getByLabel(/Amount to pay/).fill("5000");
+  await invoice.getByRole("button", { name: "Record payment" }).click();
+  await invoice.getByText("cannot exceed").waitFor();
+  check(true, "a payment over the balance shows the API's field error");
+
+  const proposal = page.locator("article[id^=proposal-]");
+  await proposal.getByLabel("Your full name, to sign").fill("Jordan Rivera");
+  await proposal.getByRole("button", { name: "Sign proposal" }).click();
+  await proposal.getByText("Signed by Jordan Rivera").waitFor();
+  check(true, "the proposal is signed");
+
+  const message = page.locator("article[id^=message-]");
+  await message.getByLabel("Confirm your address").check();
+  await message.getByText("Done: Confirm your address").waitFor();
+  check(await message.getByLabel("Confirm your address").isDisabled(), "a checked task stays checked");
+  await message.getByLabel("Reply").fill("Thanks, the return follows.");
+  await message.getByRole("button", { name: "Send reply" }).click();
+  await message.getByText("Reply sent.").waitFor();
+  check(await message.getByText("Thanks, the return follows.").count() === 1, "the reply is listed");
+  await shoot(page, "portal-items");
 };
 
 // ---- Runner ----------------------------------------------------------------------------------

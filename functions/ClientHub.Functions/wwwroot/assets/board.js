@@ -23,6 +23,7 @@ const state = {
   stagesSignature: "",
   timer: 0,
   moving: 0,
+  movesStarted: 0,
 };
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -61,7 +62,9 @@ function signOut(message, kind = "ok") {
 }
 
 function failed(error) {
-  if (error instanceof ApiError && error.status === 401) return signOut("That API key was not accepted (wrong, revoked or not a staff key).", "error");
+  if (error instanceof ApiError && error.status === 401) {
+    return signOut("That API key was not accepted (wrong, revoked or not a staff key).", "error");
+  }
   say(notice, error.message, "error");
 }
 
@@ -101,11 +104,13 @@ async function choosePipeline(id) {
 async function refresh() {
   clearTimeout(state.timer);
   const pipelineId = state.pipeline.id;
+  const movesBefore = state.movesStarted;
   try {
-    // A move in flight re-renders its card itself; patching meanwhile would show it back in its old column.
+    // A move re-renders its card itself. A board read while one was under way may predate it, and would show the card back in
+    // its old column until the next poll: such a read is dropped.
     if (!state.moving) {
       const board = (await api("GET", `/api/pipelines/${encodeURIComponent(pipelineId)}/board`)).json;
-      if (pipelineId === state.pipeline.id) patchBoard(board);
+      if (pipelineId === state.pipeline.id && !state.moving && movesBefore === state.movesStarted) patchBoard(board);
     }
   } catch (error) {
     if (error.status === 401) return failed(error);
@@ -276,6 +281,7 @@ async function moveJob(jobId, toStageId, retried = false) {
   const name = card.job.name;
   const path = `/api/jobs/${encodeURIComponent(jobId)}`;
   state.moving++;
+  state.movesStarted++;
   cardSay(jobId, `Moving to “${stageName(toStageId)}”…`, "info");
   try {
     if (!card.etag) card.etag = (await api("GET", path)).etag;
@@ -330,7 +336,8 @@ async function openJob(jobId) {
         el("dt", { text: "Account" }), el("dd", { text: job.accountName ?? job.accountId }),
         el("dt", { text: "Stage" }), el("dd", { text: job.stageName ?? job.stageId }),
         el("dt", { text: "Status" }), el("dd", { text: `${words(job.status)}, priority ${words(job.priority).toLowerCase()}` }),
-        el("dt", { text: "Automation" }), el("dd", { text: job.automation.error ? `${job.automation.state}: ${job.automation.error}` : job.automation.state }),
+        el("dt", { text: "Automation" }),
+        el("dd", { text: job.automation.error ? `${job.automation.state}: ${job.automation.error}` : job.automation.state }),
         el("dt", { text: "Due" }), el("dd", { text: job.dueDate ? formatDate(job.dueDate) + (job.overdue ? " (overdue)" : "") : "No due date" })),
       el("h3", { text: "Items" }),
       items.length

@@ -409,7 +409,8 @@ function renderInvoice(invoice, message, kind = "ok") {
     heading(`Invoice ${invoice.dueDate ? `due ${formatDate(invoice.dueDate)}` : ""}`.trim(), words(invoice.status)),
     el("div", { className: "table-wrap" }, el("table", {},
       el("caption", { className: "visually-hidden", text: "Invoice lines" }),
-      el("thead", {}, el("tr", {}, ["Description", "Quantity", "Unit price", "Amount"].map(h => el("th", { scope: "col", text: h })))),
+      el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "Description" }),
+        ["Quantity", "Unit price", "Amount"].map(h => el("th", { scope: "col", className: "number", text: h })))),
       el("tbody", {}, invoice.lines.map(line => el("tr", {},
         el("td", { text: line.description }), el("td", { className: "number", text: line.quantity }),
         el("td", { className: "number", text: money(line.unitPrice) }),
@@ -528,7 +529,8 @@ function renderDocuments(documents) {
   const sorted = [...documents].sort((a, b) => String(b.uploadedAt).localeCompare(String(a.uploadedAt)));
   $("documents").replaceChildren(el("div", { className: "table-wrap" }, el("table", {},
     el("caption", { className: "visually-hidden", text: "Your documents" }),
-    el("thead", {}, el("tr", {}, ["Name", "Folder", "Size", "Added"].map(h => el("th", { scope: "col", text: h })))),
+    el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "Name" }), el("th", { scope: "col", text: "Folder" }),
+      el("th", { scope: "col", className: "number", text: "Size" }), el("th", { scope: "col", text: "Added" }))),
     el("tbody", {}, sorted.map(d => el("tr", {},
       el("td", {}, documentLink(d.id)), el("td", { text: d.folder ?? "" }), el("td", { className: "number", text: formatBytes(d.size) }),
       el("td", { text: formatDateTime(d.uploadedAt) })))))));

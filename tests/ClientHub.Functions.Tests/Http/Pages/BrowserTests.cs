@@ -41,6 +41,10 @@ public sealed class BrowserTests(BrowserHost fixture, ITestOutputHelper output) 
         RunAsync("portal-upload-submit-moves-the-job");
 
     [Fact]
+    public Task A_client_answers_an_organizer_pays_an_invoice_signs_a_proposal_and_checks_and_replies_to_a_message_in_the_portal() =>
+        RunAsync("portal-organizer-invoice-proposal-message");
+
+    [Fact]
     public Task A_firm_drags_a_card_to_another_stage_and_the_jobs_history_shows_the_move() => RunAsync("board-drag-moves-the-job");
 
     [Fact]
@@ -79,7 +83,9 @@ public sealed class BrowserTests(BrowserHost fixture, ITestOutputHelper output) 
 
     /// <summary>Next to the test results (scripts/test's results directory), else under /tmp; never in the repository.</summary>
     private static string ScreenshotDirectory() =>
-        Environment.GetEnvironmentVariable("CLIENTHUB_SCREENSHOTS") is { Length: > 0 } dir ? dir : Path.Combine(Path.GetTempPath(), "clienthub-browser");
+        Environment.GetEnvironmentVariable("CLIENTHUB_SCREENSHOTS") is { Length: > 0 } dir
+            ? dir
+            : Path.Combine(Path.GetTempPath(), "clienthub-browser");
 
     private static async Task<(int ExitCode, string Output)> NodeAsync(string root, IReadOnlyList<string> args,
         IReadOnlyDictionary<string, string> environment, TimeSpan timeout)

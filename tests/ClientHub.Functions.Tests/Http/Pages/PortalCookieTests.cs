@@ -5,7 +5,10 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace ClientHub.Functions.Tests.Http.Pages;
 
-/// <summary>The portal page's sign-in: a link's token traded for an HttpOnly cookie, which works on portal routes only and only from the page.</summary>
+/// <summary>
+/// The portal page's sign-in: a link's token traded for an HttpOnly cookie, which works on portal routes only, and for changes only
+/// from the page.
+/// </summary>
 public sealed class PortalCookieTests(ClientHubHost host) : IClassFixture<ClientHubHost>
 {
     /// <summary>A browser of our own: no redirects followed, cookies sent by hand so each test says which it sends.</summary>
