@@ -94,6 +94,12 @@ const scenarios = {
     await request.getByText("is not a kind of file we can accept").waitFor();
     check(true, "a file of a type not allowed (415) is refused with a plain sentence");
 
+    // Over the host's upload limit (BrowserTests sets ClientHub__Documents__MaxUploadBytes to 256 KiB): the 413 as a sentence.
+    await portal.locator(`#file-${requestId}-i1`).setInputFiles(pdf("scan.pdf", "x".repeat(400 * 1024)));
+    await request.getByRole("button", { name: "Upload", exact: true }).first().click();
+    await request.getByText("“scan.pdf” is too large to upload.").waitFor();
+    check(true, "a file over the size limit (413) is refused with a plain sentence");
+
     await portal.locator(`#file-${requestId}-i1`).setInputFiles(pdf("w2.pdf", "W-2"));
     await request.getByRole("button", { name: "Upload", exact: true }).first().click();
     await request.getByText("Uploaded “w2.pdf”").waitFor();

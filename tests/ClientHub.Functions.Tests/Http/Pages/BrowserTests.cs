@@ -18,6 +18,8 @@ public sealed class BrowserHost : IAsyncLifetime
             ["ClientHub__StoragePrefix"] = "web" + Guid.NewGuid().ToString("N")[..12],
             ["ClientHub__BootstrapToken"] = ClientHubHost.BootstrapToken,
             ["ClientHub__Queues__MaxPollingInterval"] = "00:00:00.500",
+            // Small, so a scenario shows the portal's answer to a document over the limit (413) without sending 50 MiB.
+            ["ClientHub__Documents__MaxUploadBytes"] = "262144",
         });
 
     public Task DisposeAsync()
