@@ -109,6 +109,9 @@ const scenarios = {
     check(await request.getByRole("link", { name: "w2.pdf" }).count() === 1, "the W-2 upload is listed on its item");
     check(await request.getByRole("link", { name: "1099-int.pdf" }).count() === 1, "the 1099 upload is listed on its item");
     check(await portal.locator("#documents").getByRole("link", { name: "w2.pdf" }).count() === 1, "the uploads are among the documents");
+    const [download] = await Promise.all([
+      portal.waitForEvent("download"), portal.locator("#documents").getByRole("link", { name: "w2.pdf" }).click()]);
+    check(download.suggestedFilename() === "w2.pdf" && !(await download.failure()), "a document downloads with the sign-in cookie");
 
     await request.getByLabel("Status of “W-2”").selectOption("Done");
     await request.getByText("“W-2” is now done.").waitFor();

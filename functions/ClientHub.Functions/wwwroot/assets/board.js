@@ -24,6 +24,7 @@ const state = {
   timer: 0,
   moving: 0,
   movesStarted: 0,
+  pollFailed: false,
 };
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -111,10 +112,13 @@ async function refresh() {
     if (!state.moving) {
       const board = (await api("GET", `/api/pipelines/${encodeURIComponent(pipelineId)}/board`)).json;
       if (pipelineId === state.pipeline.id && !state.moving && movesBefore === state.movesStarted) patchBoard(board);
+      if (state.pollFailed) say(notice, "");
+      state.pollFailed = false;
     }
   } catch (error) {
     if (error.status === 401) return failed(error);
-    say(notice, `The board could not be refreshed: ${error.message}`, "error");
+    state.pollFailed = true;
+    say(notice, `The board could not be refreshed: ${error.message} It tries again every few seconds.`, "error");
   }
   state.timer = setTimeout(refresh, POLL_MS);
 }
