@@ -12,6 +12,7 @@ using ClientHub.Functions.Http.Firms;
 using ClientHub.Functions.Http.Items;
 using ClientHub.Functions.Http.Jobs;
 using ClientHub.Functions.Http.Operations;
+using ClientHub.Functions.Http.Pages;
 using ClientHub.Functions.Jobs;
 using ClientHub.Functions.Notices;
 using ClientHub.Functions.Queues;
@@ -205,6 +206,9 @@ public static class ClientHubApplication
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.Use(RejectOversizedBodies);
+        var http = app.Services.GetRequiredService<HostRoles>().Http;
+        if (http) app.UsePageAssets();
+        app.Use(PortalCookie.GuardCookieChanges);
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseIdempotencyKeys();
@@ -214,7 +218,8 @@ public static class ClientHubApplication
         app.MapHealthApi();
 
         // An instance without the http role serves only /healthz and /readyz (it runs queues and/or timers).
-        if (!app.Services.GetRequiredService<HostRoles>().Http) return app;
+        if (!http) return app;
+        app.MapPages();
         var api = app.MapGroup("/api");
         api.MapFirmsApi();
         api.MapStaffApi();
