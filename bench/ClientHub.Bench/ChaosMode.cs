@@ -14,8 +14,11 @@ namespace ClientHub.Bench;
 /// effect (emails, tasks, invoices, requests), consistent histories, empty poison queues. Exit code 1 on any violation.
 /// Needs <c>AzureWebJobsStorage</c> and a built host (<c>CLIENTHUB_HOST_DLL</c> or the Release build of the repository).
 /// </summary>
-internal static class ChaosMode
+internal static partial class ChaosMode
 {
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b(?=[a-z0-9]*\d)[a-z0-9]{8,}\b|\b\d+\b")]
+    private static partial System.Text.RegularExpressions.Regex KindOf();
+
     private const string WelcomeSubject = "Chaos welcome", BillingSubject = "Chaos billing";
 
     /// <summary>Concurrent API calls of the driver: enough to keep Azurite's one thread busy, not so many it starves the engine.</summary>
@@ -143,6 +146,9 @@ internal static class ChaosMode
             Console.WriteLine($"API calls retried: {_counters.ConnectionErrors} connection errors, {_counters.Timeouts} timeouts, "
                 + $"{_counters.ServerErrors} 5xx, {_counters.Conflicts} 409/429; item completions that failed and were retried: {_completionErrors}");
             Console.WriteLine($"Load average at the end: {BenchProgram.LoadAverage()} on {Environment.ProcessorCount} cores");
+            // By kind first (ids and numbers blanked), so a run with hundreds of violations still says what went wrong.
+            foreach (var kind in _violations.GroupBy(v => KindOf().Replace(v, "#")).OrderByDescending(g => g.Count()))
+                Console.WriteLine($"violations x{kind.Count()}: {kind.Key}");
             foreach (var v in _violations.Take(50)) Console.WriteLine($"VIOLATION {v}");
             if (_violations.Count > 50) Console.WriteLine($"... and {_violations.Count - 50} more");
             Console.WriteLine($"chaos: {jobIds.Count} jobs, {_killsDone} kills, {_violations.Count} violations, {seconds:0} s");
@@ -181,6 +187,11 @@ internal static class ChaosMode
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
+            }
+            catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+            {
+                // An instance that does not come back is a finding, not a crash of the driver: the checks still run.
+                Violation($"restart failed: {e.Message}");
             }
         }
 
@@ -299,9 +310,12 @@ internal static class ChaosMode
                 }
                 if (clock.Elapsed >= nextProgress)
                 {
+                    // Where the jobs are (stage/automation state/pending items): tells a slow run from a stuck one.
+                    var where = list.GroupBy(j => $"{j["stageName"]}/{j["automation"]!["state"]}/{j["pendingItems"]}")
+                        .OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}");
                     Console.Error.WriteLine($"  [{clock.Elapsed.TotalSeconds:0} s] {jobIds.Count - remaining.Count} of {jobIds.Count} jobs done, "
-                        + $"{_killsDone} kills; list read {took.TotalMilliseconds:0} ms");
-                    nextProgress += ProgressInterval;
+                        + $"{_killsDone} kills; list read {took.TotalMilliseconds:0} ms; stage/state/pending: {string.Join(", ", where)}");
+                    nextProgress = clock.Elapsed + ProgressInterval;
                 }
                 // A read of 1,000 cards costs Azurite much more than one of 100: wait at least as long as it took.
                 if (remaining.Count > 0) await Task.Delay(took > PollInterval ? took : PollInterval, ct);
