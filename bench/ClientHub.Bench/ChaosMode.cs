@@ -116,7 +116,8 @@ internal static partial class ChaosMode
                 ["ClientHub__Roles"] = "queues,timers", ["ClientHub__DurableTask__WorkerId"] = "chaos-b",
             }, logDir);
             await Task.WhenAll(a.StartAsync(ct), b.StartAsync(ct));
-            Console.WriteLine($"[{clock.Elapsed.TotalSeconds:0} s] hosts up: A {a.BaseUrl} (http,queues), B {b.BaseUrl} (queues,timers), prefix {_prefix}");
+            Console.WriteLine($"[{clock.Elapsed.TotalSeconds:0} s] hosts up: A {a.BaseUrl} (http,queues), B {b.BaseUrl} (queues,timers), "
+                + $"prefix {_prefix}");
 
             var setup = await SetUpAsync(a.BaseUrl, ct);
             Console.WriteLine($"[{clock.Elapsed.TotalSeconds:0} s] firm, pipeline and {jobs} accounts created");
@@ -182,7 +183,8 @@ internal static partial class ChaosMode
                     var down = Stopwatch.StartNew();
                     // Not cancelled with the drive: a killed instance always comes back before the checks.
                     await host.StartAsync(CancellationToken.None);
-                    Console.WriteLine($"[{clock.Elapsed.TotalSeconds:0} s] kill {k + 1}: {host.Name} killed, back after {down.Elapsed.TotalSeconds:0.0} s");
+                    Console.WriteLine($"[{clock.Elapsed.TotalSeconds:0} s] kill {k + 1}: {host.Name} killed, "
+                        + $"back after {down.Elapsed.TotalSeconds:0.0} s");
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -243,12 +245,15 @@ internal static partial class ChaosMode
             var stageIds = pipeline["stages"]!.AsArray().Select(s => Id(s!)).ToList();
 
             var contacts = new ConcurrentDictionary<string, string>();
-            await Parallel.ForEachAsync(Enumerable.Range(1, jobs), new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = ct },
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = ct };
+            await Parallel.ForEachAsync(Enumerable.Range(1, jobs), parallel,
                 async (i, c) =>
                 {
-                    var account = Id(await api.PostAsync("/api/accounts", new { name = $"Client {i:D4}", type = "Individual", tags = Array.Empty<string>() }, c));
+                    var account = Id(await api.PostAsync("/api/accounts",
+                        new { name = $"Client {i:D4}", type = "Individual", tags = Array.Empty<string>() }, c));
                     var email = $"client{i:D4}@chaos.example.com";
-                    await api.PostAsync($"/api/accounts/{account}/contacts", new { name = $"Casey Client{i:D4}", email, notify = true, portalAccess = false }, c);
+                    await api.PostAsync($"/api/accounts/{account}/contacts",
+                        new { name = $"Casey Client{i:D4}", email, notify = true, portalAccess = false }, c);
                     contacts[account] = email;
                 });
             return new Setup(api, Id(pipeline), stageIds, [intake.Length, bill.Length, 0], contacts);
@@ -324,7 +329,9 @@ internal static partial class ChaosMode
             return remaining;
         }
 
-        /// <summary>Completes every incomplete item of entry <paramref name="entrySeq"/>: task Done, request Completed, invoice paid in full.</summary>
+        /// <summary>
+        /// Completes every incomplete item of entry <paramref name="entrySeq"/>: task Done, request Completed, invoice paid in full.
+        /// </summary>
         private async Task<bool> CompleteItemsAsync(ResilientApi api, string jobId, int entrySeq, CancellationToken ct)
         {
             await _slots.WaitAsync(ct);
@@ -349,7 +356,8 @@ internal static partial class ChaosMode
                             var invoice = await api.GetAsync($"/api/invoices/{id}", ct);
                             var balance = invoice["balance"]!.GetValue<decimal>();
                             if (balance > 0)
-                                await api.PostAsync($"/api/invoices/{id}/payments", new { amount = balance }, ct, idempotencyKey: Guid.NewGuid().ToString("N"));
+                                await api.PostAsync($"/api/invoices/{id}/payments", new { amount = balance }, ct,
+                                    idempotencyKey: Guid.NewGuid().ToString("N"));
                             break;
                         default:
                             Violation($"job {jobId}: unexpected item type {item["type"]} in entry {entrySeq}");
@@ -364,7 +372,8 @@ internal static partial class ChaosMode
             }
         }
 
-        private async Task CheckAsync(Setup setup, IReadOnlyList<string> jobIds, HashSet<string> remaining, SendGridStub sendGrid, CancellationToken ct)
+        private async Task CheckAsync(Setup setup, IReadOnlyList<string> jobIds, HashSet<string> remaining, SendGridStub sendGrid,
+            CancellationToken ct)
         {
             var stageIndex = setup.StageIds.Select((s, i) => (s, i)).ToDictionary(x => x.s, x => x.i);
             // Stuck: not in the last stage or not idle, with where they are.
@@ -382,7 +391,8 @@ internal static partial class ChaosMode
                     Violation($"stuck: job {id} in stage '{job["stageName"]}' (entry {job["entrySeq"]}), automation {state}"
                         + $"{(job["automation"]!["error"] is { } err ? $" ({err})" : "")}, pendingItems {job["pendingItems"]}");
             }
-            Console.WriteLine($"Stuck jobs: {jobIds.Count(id => !byId.TryGetValue(id, out var j) || j["stageId"]!.GetValue<string>() != setup.StageIds[^1])}"
+            var notDone = jobIds.Count(id => !byId.TryGetValue(id, out var j) || j["stageId"]!.GetValue<string>() != setup.StageIds[^1]);
+            Console.WriteLine($"Stuck jobs: {notDone}"
                 + $" (drive left {remaining.Count})");
 
             // Emails: exactly one per sendEmail automation per contact; no (contact, subject) twice.
@@ -461,7 +471,8 @@ internal static partial class ChaosMode
                 else if (kind is "automation" or "automationSkipped") automations[^1]++;
             }
             if (!entered.SequenceEqual(setup.StageIds))
-                Violation($"job {jobId}: entered stages {string.Join(" → ", entered.Select(s => stageIndex.TryGetValue(s, out var i) ? $"#{i}" : s))}");
+                Violation($"job {jobId}: entered stages "
+                    + string.Join(" → ", entered.Select(s => stageIndex.TryGetValue(s, out var i) ? $"#{i}" : s)));
             for (var i = 0; i < entered.Count; i++)
                 if (stageIndex.TryGetValue(entered[i], out var s) && automations[i] != setup.AutomationsPerStage[s])
                     Violation($"job {jobId}: entry {i + 1} has {automations[i]} automation records, expected {setup.AutomationsPerStage[s]}");

@@ -85,7 +85,8 @@ internal static class LoadMode
             await Task.Delay(1000, ct);
             taskIds = (await api.ListAllAsync(BenchScope.Setup, "/api/tasks", ct)).Select(t => t["id"]!.GetValue<string>()).ToList();
         }
-        Console.WriteLine($"Load: {rate} requests/s for {seconds} s, open loop; {Accounts} accounts, {jobIds.Count} jobs and {taskIds.Count} tasks up front");
+        Console.WriteLine($"Load: {rate} requests/s for {seconds} s, open loop; {Accounts} accounts, {jobIds.Count} jobs "
+            + $"and {taskIds.Count} tasks up front");
 
         var random = new Random(42);
         var jobs = jobIds.ToArray();
@@ -170,7 +171,8 @@ internal static class LoadMode
             + $"process CPU {cpu.TotalSeconds:0} s (host + load generator)");
         Console.WriteLine($"Load average before: {loadBefore}, after: {loadAfter} on {Environment.ProcessorCount} cores");
         Console.WriteLine();
-        Console.WriteLine($"  {"route",-32} {"n",6} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {"2xx",6} {"4xx",5} {"5xx",5} {"fail",5} {"storage/req",12}");
+        Console.WriteLine($"  {"route",-32} {"n",6} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {"2xx",6} {"4xx",5} {"5xx",5} {"fail",5} "
+            + $"{"storage/req",12}");
         foreach (var group in samples.GroupBy(s => s.Route).OrderBy(g => Array.FindIndex(Mix, m => m.Route == g.Key)))
         {
             var sorted = group.Select(s => s.Latency).Order().ToList();
@@ -196,7 +198,8 @@ internal static class LoadMode
         var failed = samples.Count(s => s.Status == 0);
         var getJob = samples.Where(s => s.Route == "GET /api/jobs/{id}").Select(s => s.Latency).Order().ToList();
         var p99 = getJob.Count > 0 ? Report.Percentile(getJob, 99).TotalMilliseconds : double.NaN;
-        Console.WriteLine($"load: {total} requests at {rate}/s, {fiveXx} 5xx, {failed} failed (no answer within 60 s), GET /api/jobs/{{id}} p99 {p99:0} ms (goal < 50 ms)");
+        Console.WriteLine($"load: {total} requests at {rate}/s, {fiveXx} 5xx, {failed} failed (no answer within 60 s), "
+            + $"GET /api/jobs/{{id}} p99 {p99:0} ms (goal < 50 ms)");
         return fiveXx + failed == 0 ? 0 : 1;
     }
 }

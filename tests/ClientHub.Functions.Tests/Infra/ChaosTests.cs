@@ -21,7 +21,8 @@ public sealed partial class ChaosTests(ITestOutputHelper output)
     public async Task Sixty_jobs_survive_three_kills_of_either_instance_without_a_stuck_job_or_a_duplicate_effect()
     {
         var root = HostProcess.RepositoryRoot();
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+        var release = $"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}";
+        var configuration = AppContext.BaseDirectory.Contains(release, StringComparison.Ordinal) ? "Release" : "Debug";
         var bench = Path.Combine(root, "bench", "ClientHub.Bench", "bin", configuration, "net10.0", "ClientHub.Bench.dll");
         Assert.True(File.Exists(bench), $"no bench build at {bench} (scripts/test builds the whole solution)");
         var logs = Directory.CreateTempSubdirectory("clienthub-chaos-test.");
@@ -33,7 +34,8 @@ public sealed partial class ChaosTests(ITestOutputHelper output)
             UseShellExecute = false,
         };
         start.Environment["AzureWebJobsStorage"] = ClientHubHost.StorageConnectionString;
-        start.Environment["CLIENTHUB_HOST_DLL"] = Path.Combine(root, "functions", "ClientHub.Functions", "bin", configuration, "net10.0", "ClientHub.Functions.dll");
+        start.Environment["CLIENTHUB_HOST_DLL"] =
+            Path.Combine(root, "functions", "ClientHub.Functions", "bin", configuration, "net10.0", "ClientHub.Functions.dll");
         using var process = Process.Start(start)!;
         var lines = new List<string>();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (lines) lines.Add(e.Data); };
