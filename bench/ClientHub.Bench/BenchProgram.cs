@@ -8,6 +8,8 @@ namespace ClientHub.Bench;
 /// then drives N jobs through a five-stage pipeline on the real host (in process) against the same Azurite and
 /// prints throughput against the ceiling, stage-entry latency and storage operations per transition and automation.
 /// Usage: <c>ClientHub.Bench [--jobs N]</c>; needs <c>AzureWebJobsStorage</c> (bench/run.sh sets it).
+/// Other modes: <c>ClientHub.Bench chaos ...</c> (<see cref="ChaosMode"/>, bench/chaos.sh) and <c>ClientHub.Bench load ...</c>
+/// (<see cref="LoadMode"/>, bench/load.sh).
 /// </summary>
 internal static class BenchProgram
 {
@@ -19,6 +21,19 @@ internal static class BenchProgram
 
     private static async Task<int> Main(string[] args)
     {
+        if (args is ["chaos", ..])
+        {
+            using var stop = new CancellationTokenSource();
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+            return await ChaosMode.RunAsync(args[1..], stop.Token);
+        }
+        if (args is ["load", ..])
+        {
+            Directory.SetCurrentDirectory(AppContext.BaseDirectory);
+            using var stop = new CancellationTokenSource();
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+            return await LoadMode.RunAsync(args[1..], stop.Token);
+        }
         var jobs = 50;
         for (var i = 0; i < args.Length; i++)
         {
@@ -93,6 +108,6 @@ internal static class BenchProgram
     }
 
     /// <summary>The machine is shared: the 1, 5 and 15 minute load averages say how much the figures were disturbed.</summary>
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 }

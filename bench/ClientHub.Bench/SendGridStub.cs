@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -19,11 +21,14 @@ public sealed class SendGridStub : IAsyncDisposable
 
     public int Received => Volatile.Read(ref _received);
 
+    /// <summary>(recipient, subject) of every email, kept only when started with <c>record: true</c> (the chaos mode counts them).</summary>
+    public ConcurrentQueue<(string To, string Subject)> Recorded { get; } = new();
+
     public string Url { get; }
 
     private SendGridStub(WebApplication app, string url) => (_app, Url) = (app, url);
 
-    public static async Task<SendGridStub> StartAsync(CancellationToken cancellationToken)
+    public static async Task<SendGridStub> StartAsync(CancellationToken cancellationToken, bool record = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -33,7 +38,15 @@ public sealed class SendGridStub : IAsyncDisposable
         app.MapPost("/v3/mail/send", async (HttpContext context) =>
         {
             // Read the body as SendGrid would, so the client's send completes the same way.
-            await context.Request.Body.CopyToAsync(Stream.Null);
+            if (record)
+            {
+                // SendGrid's v3 body: the subject sits in a personalization or at the top level.
+                var mail = (await JsonNode.ParseAsync(context.Request.Body))!;
+                foreach (var p in mail["personalizations"]!.AsArray())
+                foreach (var to in p!["to"]!.AsArray())
+                    stub!.Recorded.Enqueue((to!["email"]!.GetValue<string>(), (p["subject"] ?? mail["subject"])?.GetValue<string>() ?? ""));
+            }
+            else await context.Request.Body.CopyToAsync(Stream.Null);
             var n = Interlocked.Increment(ref stub!._received);
             context.Response.StatusCode = StatusCodes.Status202Accepted;
             context.Response.Headers["X-Message-Id"] = $"bench-{n}";
