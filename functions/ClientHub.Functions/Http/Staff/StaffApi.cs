@@ -27,7 +27,7 @@ public static class StaffApi
         staff.MapGroup("").RequireAuthorization(Policies.Staff).MapDocumentReads<StaffMember>(DocumentKinds.Staff);
         staff.MapPost("/", CreateStaffAsync).RequireAuthorization(Policies.Admin);
         // Any staff member may turn their own digest off; everything else about staff is for Owners and Admins.
-        staff.MapPatch("/{id}", UpdateStaffAsync);
+        staff.MapPatch("/{id}", UpdateStaffAsync).RequireAuthorization(Policies.Staff);
         staff.MapDelete("/{id}", DeleteStaffAsync).RequireAuthorization(Policies.Admin);
         staff.MapPost("/{id}/api-keys", CreateApiKeyAsync).RequireAuthorization(Policies.Admin).TakesNoBody();
 
