@@ -20,6 +20,10 @@ public sealed class FirmClock(FirmDocuments documents, TimeProvider time)
         return _zones[firmId] = firm.TimeZone;
     }
 
+    /// <summary>The firm's time zone; UTC for a firm that is gone.</summary>
+    public async Task<TimeZoneInfo> ZoneAsync(FirmId firmId, CancellationToken cancellationToken) =>
+        FirmCalendar.Zone(await TimeZoneAsync(firmId, cancellationToken));
+
     public async Task<DateOnly> TodayAsync(FirmId firmId, CancellationToken cancellationToken) =>
         FirmCalendar.Today(await TimeZoneAsync(firmId, cancellationToken), Now);
 }

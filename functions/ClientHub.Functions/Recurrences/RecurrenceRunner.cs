@@ -15,7 +15,8 @@ namespace ClientHub.Functions.Recurrences;
 /// What the recurrence's activities do: a tick decides (with <see cref="RecurrenceRules"/>) which period is due and claims it on
 /// the recurrence document; a batch creates that period's jobs through <see cref="JobEngine.AddAsync"/> under derived ids.
 /// </summary>
-public sealed class RecurrenceRunner(FirmDocuments documents, JobEngine engine, TimeProvider time, ILogger<RecurrenceRunner> logger)
+public sealed class RecurrenceRunner(FirmDocuments documents, JobEngine engine, FirmClock clock, TimeProvider time,
+    ILogger<RecurrenceRunner> logger)
 {
     /// <summary>Each round of conflicting writers (a PATCH, a second tick) lets one through.</summary>
     private const int MaxAttempts = 20;
@@ -25,7 +26,7 @@ public sealed class RecurrenceRunner(FirmDocuments documents, JobEngine engine, 
 
     public async Task<RecurrencePlan> TickAsync(RecurrenceTick tick, CancellationToken cancellationToken)
     {
-        var zone = await documents.ZoneOfAsync(tick.FirmId, cancellationToken);
+        var zone = await clock.ZoneAsync(tick.FirmId, cancellationToken);
         for (var attempt = 1; ; attempt++)
         {
             var stored = await documents.GetAsync<Recurrence>(tick.FirmId, DocumentKinds.Recurrence, tick.RecurrenceId, cancellationToken);
@@ -119,14 +120,4 @@ public sealed class RecurrenceRunner(FirmDocuments documents, JobEngine engine, 
         ClientFacing = JobTemplating.ClientFacingOf(template, visible: null),
         Recurrence = new JobRecurrence(batch.RecurrenceId, batch.Series, batch.Period),
     };
-}
-
-public static class FirmZones
-{
-    /// <summary>The firm's time zone (IANA, checked when the firm was created); UTC for a firm that is gone.</summary>
-    public static async Task<TimeZoneInfo> ZoneOfAsync(this FirmDocuments documents, FirmId firmId, CancellationToken cancellationToken) =>
-        (await documents.GetAsync<Firm>(firmId, DocumentKinds.Firm, firmId.Value, cancellationToken))?.Value.TimeZone is { } zone
-        && TimeZoneInfo.TryFindSystemTimeZoneById(zone, out var found)
-            ? found
-            : TimeZoneInfo.Utc;
 }

@@ -43,27 +43,27 @@ public static class RecurrencesApi
     }
 
     private static async Task<Ok<ListResponse<RecurrenceResponse>>> ListAsync(StaffCaller caller, FirmDocuments documents, int? pageSize,
-        string? continuationToken, CancellationToken cancellationToken)
+        string? continuationToken, FirmClock clock, CancellationToken cancellationToken)
     {
         var page = await documents.ListAsync<Recurrence>(caller.FirmId, DocumentKinds.Recurrence, HttpConventions.PageSize(pageSize),
             continuationToken, cancellationToken);
-        var zone = await documents.ZoneOfAsync(caller.FirmId, cancellationToken);
+        var zone = await clock.ZoneAsync(caller.FirmId, cancellationToken);
         return TypedResults.Ok(page.ToList(r => View(r.Value, zone)));
     }
 
     private static async Task<Results<Ok<RecurrenceResponse>, NotFound>> GetAsync(string id, StaffCaller caller, FirmDocuments documents,
-        HttpResponse response, CancellationToken cancellationToken)
+        HttpResponse response, FirmClock clock, CancellationToken cancellationToken)
     {
         var stored = await documents.GetAsync<Recurrence>(caller.FirmId, DocumentKinds.Recurrence, id, cancellationToken);
         if (stored is null) return TypedResults.NotFound();
         response.SetETag(stored.ETag);
-        return TypedResults.Ok(View(stored.Value, await documents.ZoneOfAsync(caller.FirmId, cancellationToken)));
+        return TypedResults.Ok(View(stored.Value, await clock.ZoneAsync(caller.FirmId, cancellationToken)));
     }
 
     /// <remarks>A start date in the past catches up at once: the latest due period's jobs are created, the earlier ones skipped.</remarks>
     private static async Task<Results<Created<RecurrenceResponse>, ValidationProblem>> CreateAsync(RecurrenceRequest request, StaffCaller caller,
         FirmDocuments documents, RecurrenceOrchestrations orchestrations, TimeProvider time, HttpResponse response,
-        CancellationToken cancellationToken)
+        FirmClock clock, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         if (request.PipelineId is null) errors.Add("pipelineId", "Required.");
@@ -98,7 +98,7 @@ public static class RecurrencesApi
             response.SetETag(stored.ETag);
         }
         await orchestrations.WakeAsync(caller.FirmId, recurrence.Id);
-        var zone = await documents.ZoneOfAsync(caller.FirmId, cancellationToken);
+        var zone = await clock.ZoneAsync(caller.FirmId, cancellationToken);
         return TypedResults.Created($"/api/recurrences/{recurrence.Id}", View(recurrence, zone));
     }
 
@@ -108,7 +108,7 @@ public static class RecurrencesApi
     /// </remarks>
     private static async Task<Results<Ok<RecurrenceResponse>, NotFound, ValidationProblem>> PatchAsync(string id, RecurrenceRequest request,
         StaffCaller caller, FirmDocuments documents, RecurrenceOrchestrations orchestrations, TimeProvider time, HttpRequest http,
-        CancellationToken cancellationToken)
+        FirmClock clock, CancellationToken cancellationToken)
     {
         var current = await documents.GetAsync<Recurrence>(caller.FirmId, DocumentKinds.Recurrence, id, cancellationToken);
         if (current is null) return TypedResults.NotFound();
@@ -139,7 +139,7 @@ public static class RecurrencesApi
                     ifMatch == ETag.All ? current.ETag : ifMatch, cancellationToken);
                 await orchestrations.StartOrWakeAsync(caller.FirmId, id);
                 http.HttpContext.Response.SetETag(etag);
-                return TypedResults.Ok(View(changed, await documents.ZoneOfAsync(caller.FirmId, cancellationToken)));
+                return TypedResults.Ok(View(changed, await clock.ZoneAsync(caller.FirmId, cancellationToken)));
             }
             catch (RequestFailedException e) when (e.Status == 412 && ifMatch == ETag.All && attempt < MaxAttempts)
             {
