@@ -26,6 +26,9 @@ internal static partial class Log
     [LoggerMessage(4003, LogLevel.Debug, "Job {JobId} changed concurrently; re-deciding (attempt {Attempt})")]
     public static partial void Conflict(ILogger logger, JobId jobId, int attempt);
 
+    [LoggerMessage(4006, LogLevel.Warning, "Job {JobId} committed, but dispatching its outbox failed; the sweeper delivers it")]
+    public static partial void DispatchLeftToSweeper(ILogger logger, Exception exception, JobId jobId);
+
     [LoggerMessage(4004, LogLevel.Error, "Outbox sweep failed")]
     public static partial void SweepFailed(ILogger logger, Exception exception);
 

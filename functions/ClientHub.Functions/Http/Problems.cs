@@ -32,6 +32,7 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
             ConflictException e => (409, "Conflict", e.Message),
             Core.Jobs.StageTransitionRejected e => (409, "Transition rejected", e.Reason),
             Functions.Jobs.PreconditionFailed e => (412, "Precondition failed", e.Message),
+            Functions.Jobs.KeptChanging e => (409, "Conflict", e.Message),
             Core.Items.ItemChangeRejected e => (409, "Change rejected", e.Message),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "Client closed request", ""),
             _ => (500, "Internal error", "An unexpected error occurred."),

@@ -29,6 +29,9 @@ public sealed record MoveResult(Versioned<Job> Job, int? LeftEntry, bool Invalid
 /// <summary>The caller's <c>If-Match</c> did not match the job (or item) row.</summary>
 public sealed class PreconditionFailed(string resource) : Exception($"The {resource} changed since it was read (If-Match).");
 
+/// <summary>Other writers won every attempt at a change sent without <c>If-Match</c>: a conflict (409) the caller may send again.</summary>
+public sealed class KeptChanging(string message) : Exception(message);
+
 /// <summary>
 /// The shell around <see cref="JobMachine"/>: loads the job, its pipeline and account, lets a
 /// decision compute the transition, commits it in one transaction guarded by the job row's ETag,
@@ -83,9 +86,10 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
                 var committed = await CommitAsync(write.Transition, current.ETag, current.Value, write.Rows, cancellationToken);
                 return (new Versioned<Job>(committed.Job, committed.ETag), write);
             }
-            catch (RequestFailedException e) when (e.Status is 412 && attempt < MaxAttempts)
+            catch (RequestFailedException e) when (e.Status is 412)
             {
                 if (ifMatch is { } m && m != ETag.All) throw new PreconditionFailed("job");
+                if (attempt == MaxAttempts) throw KeptChanging("job");
                 Log.Conflict(logger, jobId, attempt);
             }
         }
@@ -113,9 +117,28 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
             throw;
         }
         foreach (var entry in transition.History) Telemetry.Transitions.Add(1, new KeyValuePair<string, object?>("kind", entry.Kind));
-        await dispatcher.DispatchCommittedAsync(committed.Outbox, cancellationToken);
+        await DispatchCommittedAsync(committed.Outbox, job.Id, cancellationToken);
         return committed;
     }
+
+    /// <summary>
+    /// Dispatches what a commit wrote to its outbox. The commit stands whatever happens here: a dispatch that fails leaves its
+    /// rows to the sweeper, and must not reach a caller that would decide (and commit) the change a second time.
+    /// </summary>
+    private async Task DispatchCommittedAsync(IReadOnlyList<OutboxRow> outbox, JobId owner, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dispatcher.DispatchCommittedAsync(outbox, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.DispatchLeftToSweeper(logger, e, owner);
+        }
+    }
+
+    private static KeptChanging KeptChanging(string what) =>
+        new($"The {what} kept changing while this change was decided ({MaxAttempts} attempts); send it again.");
 
     public Task<(Versioned<Job> Job, JobWrite? Write)?> TransitionAsync(FirmId firmId, JobId jobId, ETag? ifMatch,
         Func<JobContext, JobWrite?> decide, CancellationToken cancellationToken) =>
@@ -197,11 +220,12 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
                     Task<Response<IReadOnlyList<Response>>> Write() =>
                         store.Table.SubmitTransactionAsync([.. changes.Select(c => c.Row(firmId)), .. outbox.Select(JobStore.Insert)], cancellationToken);
                     await (outbox.Count > 0 ? store.Marks.UnderMarkAsync(partition, Write, cancellationToken) : Write());
-                    await dispatcher.DispatchCommittedAsync(outbox, cancellationToken);
+                    await DispatchCommittedAsync(outbox, new JobId(owner), cancellationToken);
                     break;
                 }
-                catch (RequestFailedException e) when (e.Status is 412 && attempt < MaxAttempts)
+                catch (RequestFailedException e) when (e.Status is 412)
                 {
+                    if (attempt == MaxAttempts) throw KeptChanging("item");
                 }
             }
         }
