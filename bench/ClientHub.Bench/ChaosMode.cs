@@ -103,6 +103,7 @@ internal static partial class ChaosMode
                 ["ClientHub__BootstrapToken"] = BenchHost.BootstrapToken,
                 ["ClientHub__SendGrid__ApiKey"] = "SG.chaos-key",
                 ["ClientHub__SendGrid__Host"] = sendGrid.Url,
+                ["ClientHub__SendGrid__ActivityCheck"] = "true",
                 ["ClientHub__Queues__MaxPollingInterval"] = "00:00:00.500",
                 ["Logging__LogLevel__Default"] = "Warning",
             };

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -12,9 +13,10 @@ namespace ClientHub.Bench;
 
 /// <summary>
 /// Stands in for SendGrid's <c>/v3/mail/send</c> on a loopback port and answers 202, so each email
-/// costs what it costs through the real SendGrid client and HTTP, minus SendGrid itself.
+/// costs what it costs through the real SendGrid client and HTTP, minus SendGrid itself. When recording, its activity feed
+/// (<c>GET /v3/messages?query=unique_args['k']="v"</c>) finds the emails it took by a custom argument, as SendGrid's does.
 /// </summary>
-public sealed class SendGridStub : IAsyncDisposable
+public sealed partial class SendGridStub : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private int _received;
@@ -23,6 +25,9 @@ public sealed class SendGridStub : IAsyncDisposable
 
     /// <summary>(recipient, subject) of every email, kept only when started with <c>record: true</c> (the chaos mode counts them).</summary>
     public ConcurrentQueue<(string To, string Subject)> Recorded { get; } = new();
+
+    /// <summary>The message id each email was taken under, by each of its custom arguments (<c>name=value</c>).</summary>
+    private readonly ConcurrentDictionary<string, string> _byCustomArg = new();
 
     public string Url { get; }
 
@@ -37,6 +42,7 @@ public sealed class SendGridStub : IAsyncDisposable
         SendGridStub? stub = null;
         app.MapPost("/v3/mail/send", async (HttpContext context) =>
         {
+            var id = $"bench-{Interlocked.Increment(ref stub!._received)}";
             // Read the body as SendGrid would, so the client's send completes the same way.
             if (record)
             {
@@ -44,18 +50,28 @@ public sealed class SendGridStub : IAsyncDisposable
                 var mail = (await JsonNode.ParseAsync(context.Request.Body))!;
                 foreach (var p in mail["personalizations"]!.AsArray())
                 foreach (var to in p!["to"]!.AsArray())
-                    stub!.Recorded.Enqueue((to!["email"]!.GetValue<string>(), (p["subject"] ?? mail["subject"])?.GetValue<string>() ?? ""));
+                    stub.Recorded.Enqueue((to!["email"]!.GetValue<string>(), (p["subject"] ?? mail["subject"])?.GetValue<string>() ?? ""));
+                foreach (var (name, value) in mail["custom_args"]?.AsObject() ?? []) stub._byCustomArg[$"{name}={value}"] = id;
             }
             else await context.Request.Body.CopyToAsync(Stream.Null);
-            var n = Interlocked.Increment(ref stub!._received);
             context.Response.StatusCode = StatusCodes.Status202Accepted;
-            context.Response.Headers["X-Message-Id"] = $"bench-{n}";
+            context.Response.Headers["X-Message-Id"] = id;
         });
+        app.MapGet("/v3/messages", (string query) =>
+            Results.Json(new
+            {
+                messages = UniqueArg().Match(query) is { Success: true } m && stub!._byCustomArg.TryGetValue($"{m.Groups[1]}={m.Groups[2]}", out var id)
+                    ? new[] { new { msg_id = $"{id}.filter0001.1.0", status = "processed" } }
+                    : [],
+            }));
         await app.StartAsync(cancellationToken);
         var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         stub = new SendGridStub(app, url);
         return stub;
     }
+
+    [GeneratedRegex(@"^unique_args\['([^']+)'\]=""([^""]*)""$")]
+    private static partial Regex UniqueArg();
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 }

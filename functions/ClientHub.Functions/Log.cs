@@ -62,6 +62,14 @@ internal static partial class Log
         "Inbound email by contact {ContactId} applied to {ItemType} {ItemId} (firm {FirmId}), {Documents} documents")]
     public static partial void InboundApplied(ILogger logger, FirmId firmId, string itemType, string itemId, string contactId, int documents);
 
+    [LoggerMessage(5009, LogLevel.Warning,
+        "Email {EmailId} (firm {FirmId}) was left unrecorded by an attempt that died; SendGrid had taken it as {MessageId}: not sent again")]
+    public static partial void EmailFoundAtProvider(ILogger logger, FirmId firmId, string emailId, string messageId);
+
+    [LoggerMessage(5010, LogLevel.Warning,
+        "Email {EmailId} (firm {FirmId}) was left unrecorded by an attempt that died and SendGrid does not show it: sent again")]
+    public static partial void EmailSentAgain(ILogger logger, FirmId firmId, string emailId);
+
     [LoggerMessage(5008, LogLevel.Warning, "Inbound email dropped: the body is over the limit of {Limit} bytes")]
     public static partial void InboundTooLarge(ILogger logger, long limit);
 

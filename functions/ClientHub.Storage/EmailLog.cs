@@ -18,11 +18,30 @@ public sealed class EmailLog(TableServiceClient tables, StorageNames names)
 
     public async Task WriteAsync(FirmId firmId, EmailLogEntry entry, CancellationToken cancellationToken)
     {
-        // The index first: SendGrid's events name the message, not the firm, and must find the entry once it exists.
+        await WriteIndexAsync(firmId, entry, cancellationToken);
+        await _table.UpsertEntityAsync(Entity(firmId, entry), TableUpdateMode.Replace, cancellationToken);
+    }
+
+    /// <summary>Writes the entry unless it exists: what a redelivery does for an email a crash left sent and marked but not logged.</summary>
+    public async Task WriteIfMissingAsync(FirmId firmId, EmailLogEntry entry, CancellationToken cancellationToken)
+    {
+        if ((await _table.GetEntityIfExistsAsync<TableEntity>(firmId.Value, entry.Id, ["RowKey"], cancellationToken)).HasValue) return;
+        await WriteIndexAsync(firmId, entry, cancellationToken);
+        try
+        {
+            await _table.AddEntityAsync(Entity(firmId, entry), cancellationToken);
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 409)
+        {
+        }
+    }
+
+    /// <summary>The index first: SendGrid's events name the message, not the firm, and must find the entry once it exists.</summary>
+    private async Task WriteIndexAsync(FirmId firmId, EmailLogEntry entry, CancellationToken cancellationToken)
+    {
         if (entry.MessageId is { } messageId)
             await _table.UpsertEntityAsync(new TableEntity(MessagePartition(messageId), "") { ["FirmId"] = firmId.Value, ["EmailId"] = entry.Id },
                 TableUpdateMode.Replace, cancellationToken);
-        await _table.UpsertEntityAsync(Entity(firmId, entry), TableUpdateMode.Replace, cancellationToken);
     }
 
     private static TableEntity Entity(FirmId firmId, EmailLogEntry entry)

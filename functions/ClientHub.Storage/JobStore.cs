@@ -340,15 +340,15 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
     // ---- effects (idempotency records of external side effects) ----
 
     /// <summary>
-    /// Claims the right to perform an external effect (an email) once. Returns null when the caller
-    /// holds the claim and must perform the effect, or the recorded outcome when it was already done.
+    /// Claims the right to perform an external effect (an email) once. Either the caller holds the claim and must perform the
+    /// effect, or <see cref="EffectClaim.Done"/> is the outcome recorded when it was already done.
     /// </summary>
     /// <remarks>
-    /// An unsent intent whose claim expired was left by a crash, and is taken over; one still claimed
-    /// belongs to a concurrent delivery of the same message, which is waited for rather than
-    /// duplicated. The claim must outlast one send attempt (the SendGrid timeout).
+    /// An unsent intent whose claim expired was left by a crash, and is taken over (<see cref="EffectClaim.Retaken"/>: the dead
+    /// attempt may have performed the effect before it could mark it); one still claimed belongs to a concurrent delivery of the
+    /// same message, which is waited for rather than duplicated. The claim must outlast one send attempt (the SendGrid timeout).
     /// </remarks>
-    public async Task<string?> ClaimEffectAsync(
+    public async Task<EffectClaim> ClaimEffectAsync(
         FirmId firmId, JobId jobId, string key, TimeSpan claim, TimeProvider time, CancellationToken cancellationToken)
     {
         var pk = PartitionKey(firmId, jobId);
@@ -359,20 +359,21 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
             try
             {
                 await Table.AddEntityAsync(new TableEntity(pk, rk) { ["Status"] = "intent", ["ClaimedUntil"] = now + claim }, cancellationToken);
-                return null;
+                return EffectClaim.Held;
             }
             catch (RequestFailedException e) when (e.Status == 409)
             {
             }
             var existing = (await Table.GetEntityAsync<TableEntity>(pk, rk, cancellationToken: cancellationToken)).Value;
-            if (existing.GetString("Status") != "intent") return existing.GetString("Status");
+            if (existing.GetString("Status") is { } status and not "intent")
+                return new EffectClaim(new EffectOutcome(status, existing.GetString("Reference")), Retaken: false);
             if (existing.GetDateTimeOffset("ClaimedUntil") < now)
             {
                 try
                 {
                     existing["ClaimedUntil"] = now + claim;
                     await Table.UpdateEntityAsync(existing, existing.ETag, TableUpdateMode.Merge, cancellationToken);
-                    return null;
+                    return new EffectClaim(null, Retaken: true);
                 }
                 catch (RequestFailedException e) when (e.Status == 412)
                 {
@@ -390,9 +391,25 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
     public Task ReleaseEffectAsync(FirmId firmId, JobId jobId, string key, CancellationToken cancellationToken) =>
         Table.DeleteEntityAsync(PartitionKey(firmId, jobId), $"effect|{key}", ETag.All, cancellationToken);
 
-    public Task MarkEffectAsync(FirmId firmId, JobId jobId, string key, string status, CancellationToken cancellationToken) =>
-        Table.UpsertEntityAsync(new TableEntity(PartitionKey(firmId, jobId), $"effect|{key}") { ["Status"] = status }, TableUpdateMode.Merge,
-            cancellationToken);
+    /// <summary>Records that the effect happened (or settled as not to be tried again), with the provider's reference to it if any.</summary>
+    public Task MarkEffectAsync(FirmId firmId, JobId jobId, string key, string status, CancellationToken cancellationToken, string? reference = null)
+    {
+        var mark = new TableEntity(PartitionKey(firmId, jobId), $"effect|{key}") { ["Status"] = status };
+        if (reference is not null) mark["Reference"] = reference;
+        return Table.UpsertEntityAsync(mark, TableUpdateMode.Replace, cancellationToken);
+    }
+}
+
+/// <summary>How an external effect ended (<c>sent</c>, <c>notSent</c>…), and the provider's reference to it (SendGrid's message id).</summary>
+public sealed record EffectOutcome(string Status, string? Reference);
+
+/// <summary>
+/// The answer to a claim: <see cref="Done"/> when the effect was already performed; otherwise the caller holds the claim, and
+/// <see cref="Retaken"/> says that it took it over from an attempt that died without recording whether it performed the effect.
+/// </summary>
+public sealed record EffectClaim(EffectOutcome? Done, bool Retaken)
+{
+    public static readonly EffectClaim Held = new(null, false);
 }
 
 /// <summary>

@@ -28,7 +28,7 @@ public static class EmailPurposes
 /// process expires and is taken over, so a crash loses no email.
 /// </summary>
 public sealed class ContactEmails(JobStore store, FirmDocuments documents, IEmailSender sender, EmailLog log,
-    IOptions<ClientHubOptions> options, IOptions<SendGridOptions> sendGrid, TimeProvider time)
+    IOptions<ClientHubOptions> options, IOptions<SendGridOptions> sendGrid, TimeProvider time, ILogger<ContactEmails> logger)
 {
     /// <summary>How long one delivery may take to send one email before another takes over; longer than the SendGrid timeout (15 s).</summary>
     private static readonly TimeSpan Claim = TimeSpan.FromSeconds(20);
@@ -70,19 +70,44 @@ public sealed class ContactEmails(JobStore store, FirmDocuments documents, IEmai
     public async Task<string> SendOnceAsync(FirmId firmId, JobId owner, string key, OutgoingEmail message, EmailContext context,
         CancellationToken cancellationToken)
     {
-        if (await store.ClaimEffectAsync(firmId, owner, key, Claim, time, cancellationToken) is { } done) return done;
         var id = EmailId(key);
+        EmailLogEntry Entry(string status, DateTimeOffset? sentAt, string? messageId, string? error) => new(id, message.To, message.Subject,
+            context.Purpose, context.ItemId, context.JobId, context.AccountId, status, sentAt, messageId, error);
+
+        var claim = await store.ClaimEffectAsync(firmId, owner, key, Claim, time, cancellationToken);
+        if (claim.Done is { } done)
+        {
+            // Sent and marked by an earlier delivery that may have died before logging it.
+            await log.WriteIfMissingAsync(firmId, Entry(done.Status, time.GetUtcNow(), done.Reference, null), cancellationToken);
+            return done.Status;
+        }
+        // An attempt died between handing the email to SendGrid and marking it: SendGrid may have it already.
+        if (claim.Retaken)
+        {
+            var accepted = await sender.FindAcceptedAsync(id, cancellationToken);
+            Telemetry.EmailsRetaken.Add(1, new KeyValuePair<string, object?>("outcome", accepted is null ? "sentAgain" : "found"));
+            if (accepted is not null)
+            {
+                Log.EmailFoundAtProvider(logger, firmId, id, accepted);
+                await store.MarkEffectAsync(firmId, owner, key, "sent", cancellationToken, accepted);
+                await log.WriteAsync(firmId, Entry("sent", time.GetUtcNow(), accepted, null), cancellationToken);
+                return "sent";
+            }
+            Log.EmailSentAgain(logger, firmId, id);
+        }
+        message = message with { TrackingId = id };
         // The SendGrid call (HttpClient instrumentation) is this span's child; one already sent by an earlier delivery has none.
         using var span = Telemetry.StartJobActivity("email.send", firmId, owner, ActivityKind.Internal);
         span?.SetTag("email.purpose", context.Purpose);
         try
         {
             var outcome = await sender.SendAsync(message, cancellationToken);
-            span?.SetTag("email.outcome", ToWire(outcome.Status));
-            await log.WriteAsync(firmId, new EmailLogEntry(id, message.To, message.Subject, context.Purpose, context.ItemId, context.JobId,
-                context.AccountId, ToWire(outcome.Status), time.GetUtcNow(), outcome.MessageId, outcome.Reason), cancellationToken);
-            await store.MarkEffectAsync(firmId, owner, key, ToWire(outcome.Status), cancellationToken);
-            return ToWire(outcome.Status);
+            var status = ToWire(outcome.Status);
+            span?.SetTag("email.outcome", status);
+            // Marked first: a crash after SendGrid took the email and before this one write is the only way it is sent twice.
+            await store.MarkEffectAsync(firmId, owner, key, status, cancellationToken, outcome.MessageId);
+            await log.WriteAsync(firmId, Entry(status, time.GetUtcNow(), outcome.MessageId, outcome.Reason), cancellationToken);
+            return status;
         }
         catch (EmailSendFailed failed)
         {
@@ -91,8 +116,7 @@ public sealed class ContactEmails(JobStore store, FirmDocuments documents, IEmai
             if (settled) await store.MarkEffectAsync(firmId, owner, key, "notSent", cancellationToken);
             // An answer from SendGrid means it did not take the email; a timeout might hide a send, so that claim is left to expire.
             else if (failed.Status != 0) await store.ReleaseEffectAsync(firmId, owner, key, cancellationToken);
-            await log.WriteAsync(firmId, new EmailLogEntry(id, message.To, message.Subject, context.Purpose, context.ItemId, context.JobId,
-                context.AccountId, "notSent", null, null, failed.Message), cancellationToken);
+            await log.WriteAsync(firmId, Entry("notSent", null, null, failed.Message), cancellationToken);
             if (!settled) throw;
             return "notSent";
         }
@@ -110,7 +134,8 @@ public sealed class ContactEmails(JobStore store, FirmDocuments documents, IEmai
         return firm;
     }
 
-    private static string EmailId(string effectKey) =>
+    /// <summary>The email's id in the log, derived from its effect key: also the tracking id SendGrid's activity feed finds it by.</summary>
+    public static string EmailId(string effectKey) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(effectKey)), 0, 12).ToLowerInvariant();
 
     private static string ToWire(EmailStatus status) => status == EmailStatus.NotSent ? "notSent" : status.ToString().ToLowerInvariant();

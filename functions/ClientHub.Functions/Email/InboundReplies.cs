@@ -72,7 +72,7 @@ public sealed class InboundReplies(JobStore store, FirmDocuments documents, Acco
         var key = email.MessageId is { } messageId
             ? "inbound:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(messageId)), 0, 16).ToLowerInvariant()
             : null;
-        if (key is not null && await store.ClaimEffectAsync(firmId, owner, key, Claim, time, cancellationToken) is not null)
+        if (key is not null && (await store.ClaimEffectAsync(firmId, owner, key, Claim, time, cancellationToken)).Done is not null)
         {
             Log.InboundDuplicate(logger, firmId, itemId);
             return InboundOutcome.Duplicate;

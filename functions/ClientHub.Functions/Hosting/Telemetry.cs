@@ -40,6 +40,10 @@ public static class Telemetry
     public static Counter<long> RemindersSent { get; } =
         Meter.CreateCounter<long>("clienthub.reminders.sent", "{reminder}", "Reminders whose email went out.");
 
+    public static Counter<long> EmailsRetaken { get; } =
+        Meter.CreateCounter<long>("clienthub.emails.retaken", "{email}",
+            "Emails whose first attempt died unrecorded, by what the retry did: found at SendGrid, or sent again.");
+
     public static Histogram<double> TimerLag { get; } =
         Meter.CreateHistogram<double>("clienthub.timer.lag", "s", "How late a durable timer's activity ran after its due time.");
 

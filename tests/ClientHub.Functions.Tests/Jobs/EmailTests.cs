@@ -1,6 +1,12 @@
 using System.Net.Http.Json;
+using ClientHub.Core;
+using ClientHub.Core.Items;
 using ClientHub.Core.Pipelines;
+using ClientHub.Functions.Email;
 using ClientHub.Functions.Tests.Infrastructure;
+using ClientHub.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using static ClientHub.Functions.Tests.Jobs.StageBuilder;
 
 namespace ClientHub.Functions.Tests.Jobs;
@@ -27,6 +33,53 @@ public sealed class EmailTests(EngineHost host) : IClassFixture<EngineHost>
         var entry = log["items"]!.AsArray().Single()!;
         Assert.Equal("automation", entry["purpose"]!.GetValue<string>());
         Assert.StartsWith("stub-", entry["messageId"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task An_email_a_dying_process_sent_and_marked_but_did_not_log_is_logged_by_the_next_delivery_and_not_sent_again()
+    {
+        var s = await Scenario.CreateAsync(host);
+        var store = host.Services.GetRequiredService<JobStore>();
+        var owner = new JobId(ItemIds.NoJob);
+        var (key, to) = ($"test:{Guid.NewGuid():N}", $"dying-{Guid.NewGuid():N}@example.com");
+        // What the process left when it died: its claim, then the mark with SendGrid's message id, and no log entry yet.
+        Assert.Null((await store.ClaimEffectAsync(s.Firm.Id, owner, key, TimeSpan.FromSeconds(20), TimeProvider.System, default)).Done);
+        await store.MarkEffectAsync(s.Firm.Id, owner, key, "sent", default, "stub-before-the-crash");
+
+        var outcome = await host.Services.GetRequiredService<ContactEmails>().SendOnceAsync(s.Firm.Id, owner, key,
+            new OutgoingEmail(to, "Dying", "Sent once", "<p>once</p>"), new EmailContext(EmailPurposes.Notification, null, null, null), default);
+
+        Assert.Equal("sent", outcome);
+        Assert.DoesNotContain(host.SendGrid.Recipients(), r => r.To == to);
+        var log = (await s.Api.GetAsync("/api/emails").ExpectAsync(200))["items"]!.AsArray();
+        var entry = Assert.Single(log, e => e!["to"]!.GetValue<string>() == to)!;
+        Assert.Equal(("sent", "stub-before-the-crash"), (entry["status"]!.GetValue<string>(), entry["messageId"]!.GetValue<string>()));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_email_whose_sender_died_before_marking_it_is_sent_again_only_when_SendGrid_does_not_have_it(bool sendGridTookIt)
+    {
+        var s = await Scenario.CreateAsync(host);
+        var store = host.Services.GetRequiredService<JobStore>();
+        var emails = host.Services.GetRequiredService<ContactEmails>();
+        var owner = new JobId(ItemIds.NoJob);
+        var (key, to) = ($"test:{Guid.NewGuid():N}", $"died-{Guid.NewGuid():N}@example.com");
+        var message = new OutgoingEmail(to, "Died", "Once, whatever happens", "<p>once</p>");
+        var context = new EmailContext(EmailPurposes.Notification, null, null, null);
+        // The attempt that died: it claimed the email a minute ago (its claim has expired) and maybe sent it, but marked nothing.
+        var aMinuteAgo = new FakeTimeProvider(DateTimeOffset.UtcNow.AddMinutes(-1));
+        Assert.Null((await store.ClaimEffectAsync(s.Firm.Id, owner, key, TimeSpan.FromSeconds(20), aMinuteAgo, default)).Done);
+        if (sendGridTookIt)
+            await host.Services.GetRequiredService<IEmailSender>().SendAsync(message with { TrackingId = ContactEmails.EmailId(key) }, default);
+
+        Assert.Equal("sent", await emails.SendOnceAsync(s.Firm.Id, owner, key, message, context, default));
+        Assert.Equal("sent", await emails.SendOnceAsync(s.Firm.Id, owner, key, message, context, default));
+
+        Assert.Single(host.SendGrid.Recipients(), r => r.To == to);
+        var log = (await s.Api.GetAsync("/api/emails").ExpectAsync(200))["items"]!.AsArray();
+        Assert.StartsWith("stub-", Assert.Single(log, e => e!["to"]!.GetValue<string>() == to)!["messageId"]!.GetValue<string>());
     }
 
     [Fact]

@@ -19,6 +19,7 @@ public class EngineHost : ClientHubHost
     [
         new("ClientHub:SendGrid:ApiKey", "SG.test-key"),
         new("ClientHub:SendGrid:Host", SendGrid.Url),
+        new("ClientHub:SendGrid:ActivityCheck", "true"),
         new("ClientHub:Queues:MaxPollingInterval", "00:00:00.500"),
         new("ClientHub:Queues:MaxDequeueCount", "3"),
         new("ClientHub:Queues:VisibilityTimeout", "00:00:00"),
