@@ -70,6 +70,9 @@ param sendGridFrom string = ''
 @description('ClientHub__SendGrid__WebhookPublicKey: the ECDSA public key (base64) SendGrid signs event webhooks with; empty for none.')
 param sendGridWebhookPublicKey string = ''
 
+@description('ClientHub__SendGrid__ActivityCheck: the SendGrid account has the Email Activity add-on and the key may read it.')
+param sendGridActivityCheck bool = false
+
 @minValue(30)
 @maxValue(730)
 @description('Days Log Analytics keeps the apps\' logs.')
@@ -173,7 +176,8 @@ var commonEnv setting[] = concat(
     }
   ],
   empty(sendGridFrom) ? [] : [{ name: 'ClientHub__SendGrid__From', value: sendGridFrom }],
-  empty(sendGridWebhookPublicKey) ? [] : [{ name: 'ClientHub__SendGrid__WebhookPublicKey', value: sendGridWebhookPublicKey }]
+  empty(sendGridWebhookPublicKey) ? [] : [{ name: 'ClientHub__SendGrid__WebhookPublicKey', value: sendGridWebhookPublicKey }],
+  sendGridActivityCheck ? [{ name: 'ClientHub__SendGrid__ActivityCheck', value: 'true' }] : []
 )
 
 // Key Vault references: Container Apps reads the versionless secret with the identity (and picks up a rotation).
