@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using ClientHub.Core;
@@ -18,8 +19,10 @@ namespace ClientHub.Functions.Digest;
 /// clock): the email is claimed under "digest:{staff}:{date}" before it is sent, as automations' emails are.
 /// </summary>
 /// <remarks>
-/// A pass reads, per firm whose morning has come, its staff, its tasks due by today and its active jobs' cards; a firm whose
-/// digests went out already costs one claim read per staff member with something due. The firms come from their index partition.
+/// A pass reads, per firm whose morning has come, its staff, its tasks due by today and its active jobs' cards, and claims each
+/// email. Once a pass has seen a firm's day through, this process skips the firm until its next morning, so the passes of the rest
+/// of the day cost nothing but the firms' index; a restarted or second instance does that firm's pass once more, and finds its
+/// emails claimed. The firms come from their index partition.
 /// </remarks>
 public sealed class DailyDigest(FirmDocuments documents, JobStore store, JobCards cards, ContactEmails emails, FirmClock clock,
     ILogger<DailyDigest> logger) : IDueWorkRunner
@@ -30,6 +33,9 @@ public sealed class DailyDigest(FirmDocuments documents, JobStore store, JobCard
     public const string Schedule = "0 */5 * * * *";
 
     private static readonly TimeOnly SendFrom = new(8, 0);
+
+    /// <summary>The last day whose digests this process has seen through, per firm.</summary>
+    private readonly ConcurrentDictionary<FirmId, DateOnly> _doneFor = new();
 
     public Task RunDueAsync(CancellationToken cancellationToken) => RunAsync(cancellationToken);
 
@@ -51,11 +57,17 @@ public sealed class DailyDigest(FirmDocuments documents, JobStore store, JobCard
 
     private async Task RunFirmAsync(FirmId firmId, CancellationToken cancellationToken)
     {
-        if ((await documents.GetAsync<Firm>(firmId, DocumentKinds.Firm, firmId.Value, cancellationToken))?.Value is not { } firm) return;
-        var local = TimeZoneInfo.ConvertTime(clock.Now, FirmCalendar.Zone(firm.TimeZone));
-        if (TimeOnly.FromDateTime(local.DateTime) < SendFrom) return;
+        var local = TimeZoneInfo.ConvertTime(clock.Now, await clock.ZoneAsync(firmId, cancellationToken));
         var today = DateOnly.FromDateTime(local.DateTime);
+        if (TimeOnly.FromDateTime(local.DateTime) < SendFrom || _doneFor.GetValueOrDefault(firmId) == today) return;
+        if ((await documents.GetAsync<Firm>(firmId, DocumentKinds.Firm, firmId.Value, cancellationToken))?.Value is not { } firm) return;
+        await SendFirmAsync(firm, today, cancellationToken);
+        _doneFor[firmId] = today;
+    }
 
+    private async Task SendFirmAsync(Firm firm, DateOnly today, CancellationToken cancellationToken)
+    {
+        var firmId = firm.Id;
         var staff = (await documents.ListAllAsync<StaffMember>(firmId, DocumentKinds.Staff, cancellationToken)).Where(s => s.Digest).ToList();
         if (staff.Count == 0) return;
         var tasks = await DueTasksAsync(firmId, today, cancellationToken);
