@@ -135,8 +135,17 @@ public sealed record RequestItem : LinkedItem
             ? folder! : $"Requests/{Id}";
 
     /// <summary>The client works on a request only while it is sent to them: a submitted one is read-only until the firm reopens it.</summary>
-    public RequestItem ByClient(Func<RequestItem, RequestItem> change) =>
-        Status == RequestStatus.Sent ? change(this) : throw new ItemChangeRejected(Id, $"The request is {Status}: it is read-only until the firm reopens it.");
+    public RequestItem ByClient(Func<RequestItem, RequestItem> change)
+    {
+        EnsureOpenToClient();
+        return change(this);
+    }
+
+    /// <summary>Throws <see cref="ItemChangeRejected"/> unless the client may work on the request now (it is sent to them).</summary>
+    public void EnsureOpenToClient()
+    {
+        if (Status != RequestStatus.Sent) throw new ItemChangeRejected(Id, $"The request is {Status}: it is read-only until the firm reopens it.");
+    }
 
     public RequestItem WithEntry(string entryId, Func<RequestEntry, RequestEntry> change) =>
         this with { Items = Items.Select(i => i.Id == entryId ? change(i) : i).ToList() };

@@ -15,13 +15,20 @@ public sealed record DeclineRequest(string? Reason);
 /// <summary>Organizers, invoices, proposals and messages, client side.</summary>
 public static partial class PortalApi
 {
+    /// <summary>The list (filtered by <c>status</c>) and the single read of one kind of item, as its client sees them.</summary>
+    private static RouteGroupBuilder MapReads<TItem, TStatus>(this RouteGroupBuilder items, string type)
+        where TItem : LinkedItem where TStatus : struct, Enum
+    {
+        items.MapGet("", (PortalCaller caller, JobStore store, TStatus? status, int? pageSize, string? continuationToken, CancellationToken ct) =>
+            ListAsync(caller, store, type, status?.ToString(), null, pageSize, continuationToken, ct));
+        items.MapGet("/{id}", (string id, PortalCaller caller, JobStore store, HttpResponse r, CancellationToken ct) =>
+            GetAsync<TItem>(id, caller, store, r, ct));
+        return items;
+    }
+
     private static void MapOrganizers(this RouteGroupBuilder portal)
     {
-        var organizers = portal.MapGroup("/organizers");
-        organizers.MapGet("", (PortalCaller caller, JobStore store, OrganizerStatus? status, int? pageSize, string? continuationToken,
-            CancellationToken ct) => ListAsync(caller, store, ItemTypes.Organizer, status?.ToString(), null, pageSize, continuationToken, ct));
-        organizers.MapGet("/{id}", (string id, PortalCaller caller, JobStore store, HttpResponse r, CancellationToken ct) =>
-            GetAsync<OrganizerItem>(id, caller, store, r, ct));
+        var organizers = portal.MapGroup("/organizers").MapReads<OrganizerItem, OrganizerStatus>(ItemTypes.Organizer);
         // A draft: the answers so far, checked against their questions' types; submitting also requires the required ones.
         organizers.MapPatch("/{id}", (string id, AnswersRequest request, PortalCaller caller, JobEngine engine, JobStore store, HttpResponse r,
                 CancellationToken ct) =>
@@ -35,11 +42,7 @@ public static partial class PortalApi
 
     private static void MapInvoices(this RouteGroupBuilder portal)
     {
-        var invoices = portal.MapGroup("/invoices");
-        invoices.MapGet("", (PortalCaller caller, JobStore store, InvoiceStatus? status, int? pageSize, string? continuationToken,
-            CancellationToken ct) => ListAsync(caller, store, ItemTypes.Invoice, status?.ToString(), null, pageSize, continuationToken, ct));
-        invoices.MapGet("/{id}", (string id, PortalCaller caller, JobStore store, HttpResponse r, CancellationToken ct) =>
-            GetAsync<InvoiceItem>(id, caller, store, r, ct));
+        var invoices = portal.MapGroup("/invoices").MapReads<InvoiceItem, InvoiceStatus>(ItemTypes.Invoice);
         invoices.MapPost("/{id}/payments", async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> (string id, PaymentRequest request,
             PortalCaller caller, JobEngine engine, JobStore store, HttpResponse r, CancellationToken ct) =>
         {
@@ -52,11 +55,7 @@ public static partial class PortalApi
 
     private static void MapProposals(this RouteGroupBuilder portal)
     {
-        var proposals = portal.MapGroup("/proposals");
-        proposals.MapGet("", (PortalCaller caller, JobStore store, ProposalStatus? status, int? pageSize, string? continuationToken,
-            CancellationToken ct) => ListAsync(caller, store, ItemTypes.Proposal, status?.ToString(), null, pageSize, continuationToken, ct));
-        proposals.MapGet("/{id}", (string id, PortalCaller caller, JobStore store, HttpResponse r, CancellationToken ct) =>
-            GetAsync<ProposalItem>(id, caller, store, r, ct));
+        var proposals = portal.MapGroup("/proposals").MapReads<ProposalItem, ProposalStatus>(ItemTypes.Proposal);
         proposals.MapPost("/{id}/sign", async Task<Results<Ok<LinkedItem>, NotFound, ValidationProblem>> (string id, SignRequest request,
             PortalCaller caller, JobEngine engine, JobStore store, HttpContext http, CancellationToken ct) =>
         {

@@ -64,7 +64,7 @@ public static partial class PortalApi
     {
         if ((await OwnAsync<RequestItem>(caller, store, id, cancellationToken))?.Value is not RequestItem request || !request.HasEntry(itemId))
             return TypedResults.NotFound();
-        request.ByClient(open => open);
+        request.EnsureOpenToClient();
         var document = await MultipartUpload.ReceiveAsync(http, documents, caller.FirmId, caller.AccountId, Author(caller), request.Folder,
             fixedInternal: false, cancellationToken);
         await ChangeAsync<RequestItem>(id, caller, engine, store, http.HttpContext.Response,
