@@ -8,44 +8,29 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-# shellcheck source=scripts/azurite.sh
-source scripts/azurite.sh
+# shellcheck source=bench/common.sh
+source bench/common.sh
 
-export DOTNET_NOLOGO=1
-work="$(mktemp -d "${TMPDIR:-/tmp}/clienthub-chaos.XXXXXX")"
 driver_pid=""
-cleanup() {
-  # The driver kills its hosts on the way out; if it was itself killed, its hosts' pids are in hosts.pids.
+# The driver kills its hosts on the way out; if it was itself killed, its hosts' pids are in hosts.pids.
+kill_hosts() {
   if [[ -n "$driver_pid" ]]; then kill -KILL "$driver_pid" 2>/dev/null || true; fi
   if [[ -f "$work/logs/hosts.pids" ]]; then
     while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done <"$work/logs/hosts.pids"
   fi
-  azurite_stop
-  rm -rf "$work"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-azurite_ensure_installed
-# One build of the host and the driver (the bench project references the host, so this builds both in Release).
-dotnet build bench/ClientHub.Bench/ClientHub.Bench.csproj -c Release -v quiet -nologo
-
-read -r blob_port queue_port table_port < <(if [[ -n "${AZURITE_PORTS:-}" ]]; then echo "$AZURITE_PORTS"; else azurite_free_ports 3; fi)
-azurite_start "$work/azurite" "$blob_port" "$queue_port" "$table_port" "$work/azurite.log"
-AzureWebJobsStorage="$(azurite_connection_string "$blob_port" "$queue_port" "$table_port")"
-export AzureWebJobsStorage
+bench_setup chaos
+BENCH_CLEANUP+=(kill_hosts)
 CLIENTHUB_HOST_DLL="$PWD/functions/ClientHub.Functions/bin/Release/net10.0/ClientHub.Functions.dll"
 export CLIENTHUB_HOST_DLL
-echo "Azurite on 127.0.0.1:$blob_port (blob), :$queue_port (queue), :$table_port (table); $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB"
 
 mkdir -p "$work/logs"
 rc=0
-dotnet bench/ClientHub.Bench/bin/Release/net10.0/ClientHub.Bench.dll chaos --logs "$work/logs" "$@" </dev/null &
+dotnet "$BENCH_DLL" chaos --logs "$work/logs" "$@" </dev/null &
 driver_pid=$!
 wait "$driver_pid" || rc=$?
 driver_pid=""
-echo "Azurite CPU time over its whole life: $(ps -o times= -p "$AZURITE_PID" | tr -d ' ') s"
+bench_report
 if ((rc != 0)); then
   # The hosts' logs are the evidence of a violation: keep them outside the work directory the trap removes.
   kept="$(mktemp -d "${TMPDIR:-/tmp}/clienthub-chaos-logs.XXXXXX")"
