@@ -73,6 +73,13 @@ public sealed class ContactEmails(JobStore store, FirmDocuments documents, IEmai
         var id = EmailId(key);
         EmailLogEntry Entry(string status, DateTimeOffset? sentAt, string? messageId, string? error) => new(id, message.To, message.Subject,
             context.Purpose, context.ItemId, context.JobId, context.AccountId, status, sentAt, messageId, error);
+        // Marked first: a crash after SendGrid took the email and before this one write is the only way it is sent twice.
+        async Task<string> RecordAsync(string status, string? messageId, string? reason)
+        {
+            await store.MarkEffectAsync(firmId, owner, key, status, cancellationToken, messageId);
+            await log.WriteAsync(firmId, Entry(status, time.GetUtcNow(), messageId, reason), cancellationToken);
+            return status;
+        }
 
         var claim = await store.ClaimEffectAsync(firmId, owner, key, Claim, time, cancellationToken);
         if (claim.Done is { } done)
@@ -89,9 +96,7 @@ public sealed class ContactEmails(JobStore store, FirmDocuments documents, IEmai
             if (accepted is not null)
             {
                 Log.EmailFoundAtProvider(logger, firmId, id, accepted);
-                await store.MarkEffectAsync(firmId, owner, key, "sent", cancellationToken, accepted);
-                await log.WriteAsync(firmId, Entry("sent", time.GetUtcNow(), accepted, null), cancellationToken);
-                return "sent";
+                return await RecordAsync(ToWire(EmailStatus.Sent), accepted, null);
             }
             Log.EmailSentAgain(logger, firmId, id);
         }
@@ -102,12 +107,8 @@ public sealed class ContactEmails(JobStore store, FirmDocuments documents, IEmai
         try
         {
             var outcome = await sender.SendAsync(message, cancellationToken);
-            var status = ToWire(outcome.Status);
-            span?.SetTag("email.outcome", status);
-            // Marked first: a crash after SendGrid took the email and before this one write is the only way it is sent twice.
-            await store.MarkEffectAsync(firmId, owner, key, status, cancellationToken, outcome.MessageId);
-            await log.WriteAsync(firmId, Entry(status, time.GetUtcNow(), outcome.MessageId, outcome.Reason), cancellationToken);
-            return status;
+            span?.SetTag("email.outcome", ToWire(outcome.Status));
+            return await RecordAsync(ToWire(outcome.Status), outcome.MessageId, outcome.Reason);
         }
         catch (EmailSendFailed failed)
         {
