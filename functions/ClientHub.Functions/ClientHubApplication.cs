@@ -136,6 +136,8 @@ public static class ClientHubApplication
         services.AddSingleton<JobStore>();
         services.AddSingleton<JobCards>();
         services.AddSingleton<FirmClock>();
+        services.AddMemoryCache();
+        services.AddSingleton<FirmSnapshots>();
         services.AddSingleton<Http.Jobs.JobViews>();
         services.AddSingleton<EmailLog>();
         services.AddSingleton<OutboxDispatcher>();

@@ -53,7 +53,7 @@ public static class ContactDocuments
     public static async Task<ETag> InsertContactAsync(
         this FirmDocuments documents, FirmId firmId, Contact contact, CancellationToken cancellationToken)
     {
-        var response = await documents.Table.SubmitTransactionAsync(
+        var response = await documents.SubmitAsync(
         [
             new(TableTransactionActionType.Add,
                 FirmDocuments.ToEntity(firmId.Value, FirmDocuments.RowKey(DocumentKinds.Contact, contact.Id), contact)),
@@ -66,7 +66,7 @@ public static class ContactDocuments
     public static async Task<ETag> ReplaceContactAsync(
         this FirmDocuments documents, FirmId firmId, Contact contact, ETag ifMatch, CancellationToken cancellationToken)
     {
-        var response = await documents.Table.SubmitTransactionAsync(
+        var response = await documents.SubmitAsync(
         [
             new(TableTransactionActionType.UpdateReplace,
                 FirmDocuments.ToEntity(firmId.Value, FirmDocuments.RowKey(DocumentKinds.Contact, contact.Id), contact), ifMatch),
@@ -77,7 +77,7 @@ public static class ContactDocuments
     }
 
     public static async Task DeleteContactAsync(this FirmDocuments documents, FirmId firmId, Contact contact, CancellationToken cancellationToken) =>
-        await documents.Table.SubmitTransactionAsync(DeleteActions(firmId, contact), cancellationToken);
+        await documents.SubmitAsync(DeleteActions(firmId, contact), cancellationToken);
 
     /// <summary>Deletes every contact of an account (when the account goes), a batch of at most 100 actions at a time.</summary>
     public static async Task DeleteAccountContactsAsync(
@@ -85,7 +85,7 @@ public static class ContactDocuments
     {
         var contacts = await documents.ListContactsAsync(firmId, accountId, cancellationToken);
         foreach (var chunk in contacts.Chunk(50))
-            await documents.Table.SubmitTransactionAsync(chunk.SelectMany(c => DeleteActions(firmId, c)), cancellationToken);
+            await documents.SubmitAsync([.. chunk.SelectMany(c => DeleteActions(firmId, c))], cancellationToken);
     }
 
     private static TableTransactionAction[] DeleteActions(FirmId firmId, Contact contact) =>

@@ -13,6 +13,16 @@ public sealed record Versioned<T>(T Value, ETag ETag);
 public sealed record ListPage<T>(IReadOnlyList<T> Items, string? ContinuationToken);
 
 /// <summary>
+/// A firm's stamps as read at one moment: for each stamped kind (<see cref="FirmDocuments.StampedKinds"/>) a value that every write of
+/// that kind replaces with a new one. A copy of a kind's documents read after its stamp is current as long as the stamp is unchanged.
+/// </summary>
+public sealed record FirmStamps(FirmId FirmId, IReadOnlyDictionary<string, string> ByKind)
+{
+    /// <summary>The kind's stamp; empty while the kind has never been written.</summary>
+    public string Of(string kind) => ByKind.GetValueOrDefault(kind, "");
+}
+
+/// <summary>
 /// A firm's configuration (staff, accounts, contacts, tags, statuses, templates, pipelines) as JSON
 /// documents in one table partition per firm, row key "{kind}|{id}". Configuration is read often
 /// and written rarely, so one partition per firm keeps lists a single range query; the hot,
@@ -27,9 +37,17 @@ public sealed class FirmDocuments(TableServiceClient tables, StorageNames names)
     private const int ChunkChars = 30_000;
     private readonly TableClient _table = tables.GetTableClient(names.Table(Tables.Config));
 
-    public TableClient Table => _table;
+    internal TableClient Table => _table;
 
     public static string RowKey(string kind, string id) => $"{kind}|{id}";
+
+    /// <summary>
+    /// The kinds that request handling reads on nearly every call (staff at sign-in; statuses and pipelines in job views) and caches:
+    /// every write of one also writes its stamp row in the same transaction (<see cref="SubmitAsync"/>).
+    /// </summary>
+    public static readonly IReadOnlySet<string> StampedKinds = new HashSet<string> { DocumentKinds.Staff, DocumentKinds.Status, DocumentKinds.Pipeline };
+
+    private const string StampKind = "stamp", StampColumn = "Stamp";
 
     /// <summary>The partition listing every firm (one row each): firm ids are 20 characters, so it is no firm's.</summary>
     private const string FirmIndex = "firms";
@@ -46,6 +64,32 @@ public sealed class FirmDocuments(TableServiceClient tables, StorageNames names)
             yield return new FirmId(row.RowKey);
     }
 
+    /// <summary>The firm's stamps: one query over a handful of rows.</summary>
+    public async Task<FirmStamps> StampsAsync(FirmId firmId, CancellationToken cancellationToken)
+    {
+        var stamps = new Dictionary<string, string>();
+        await foreach (var row in _table.QueryAsync<TableEntity>(KindFilter(firmId, StampKind), select: ["RowKey", StampColumn],
+                           cancellationToken: cancellationToken))
+            stamps[row.RowKey[(StampKind.Length + 1)..]] = row.GetString(StampColumn);
+        return new FirmStamps(firmId, stamps);
+    }
+
+    /// <summary>
+    /// Submits one transaction of the firm's documents (one partition), with a new stamp for each stamped kind it writes. Every write
+    /// of this table goes through here or through the single-document methods below, which do the same.
+    /// </summary>
+    public async Task<Response<IReadOnlyList<Response>>> SubmitAsync(IReadOnlyList<TableTransactionAction> actions,
+        CancellationToken cancellationToken)
+    {
+        var partition = actions[0].Entity.PartitionKey;
+        // Azure rejects a transaction across partitions, Azurite does not: fail here as Azure would.
+        if (actions.Any(a => a.Entity.PartitionKey != partition)) throw new ArgumentException("A transaction spans one partition.", nameof(actions));
+        var stamps = actions.Select(a => a.Entity.RowKey.Split('|')[0]).Where(StampedKinds.Contains).Distinct()
+            .Select(kind => new TableTransactionAction(TableTransactionActionType.UpsertReplace,
+                new TableEntity(partition, RowKey(StampKind, kind)) { [StampColumn] = Guid.NewGuid().ToString("N") }));
+        return await _table.SubmitTransactionAsync([.. actions, .. stamps], cancellationToken);
+    }
+
     public async Task<Versioned<T>?> GetAsync<T>(FirmId firmId, string kind, string id, CancellationToken cancellationToken)
     {
         if (!Ids.IsWellFormed(id)) return null;
@@ -56,8 +100,7 @@ public sealed class FirmDocuments(TableServiceClient tables, StorageNames names)
     public async Task<ListPage<Versioned<T>>> ListAsync<T>(
         FirmId firmId, string kind, int pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {firmId.Value} and RowKey gt {kind + "|"} and RowKey lt {kind + "}"}");
-        await foreach (var page in _table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken)
+        await foreach (var page in _table.QueryAsync<TableEntity>(KindFilter(firmId, kind), pageSize, cancellationToken: cancellationToken)
                            .AsPages(continuationToken, pageSize))
         {
             return new ListPage<Versioned<T>>(page.Values.Select(e => new Versioned<T>(Read<T>(e), e.ETag)).ToList(), page.ContinuationToken);
@@ -68,24 +111,31 @@ public sealed class FirmDocuments(TableServiceClient tables, StorageNames names)
     /// <summary>Every document of a kind (for small sets such as tags or statuses).</summary>
     public async Task<List<T>> ListAllAsync<T>(FirmId firmId, string kind, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {firmId.Value} and RowKey gt {kind + "|"} and RowKey lt {kind + "}"}");
         var result = new List<T>();
-        await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        await foreach (var e in _table.QueryAsync<TableEntity>(KindFilter(firmId, kind), cancellationToken: cancellationToken))
             result.Add(Read<T>(e));
         return result;
     }
 
+    private static string KindFilter(FirmId firmId, string kind) =>
+        TableClient.CreateQueryFilter($"PartitionKey eq {firmId.Value} and RowKey gt {kind + "|"} and RowKey lt {kind + "}"}");
+
     public async Task<ETag> InsertAsync<T>(FirmId firmId, string kind, string id, T value, CancellationToken cancellationToken)
     {
-        var response = await _table.AddEntityAsync(ToEntity(firmId.Value, RowKey(kind, id), value), cancellationToken);
+        var entity = ToEntity(firmId.Value, RowKey(kind, id), value);
+        var response = StampedKinds.Contains(kind)
+            ? (await SubmitAsync([new(TableTransactionActionType.Add, entity)], cancellationToken)).Value[0]
+            : await _table.AddEntityAsync(entity, cancellationToken);
         return response.Headers.ETag ?? default;
     }
 
     /// <summary>Replaces a document; <paramref name="ifMatch"/> of <see cref="ETag.All"/> means unconditional.</summary>
     public async Task<ETag> ReplaceAsync<T>(FirmId firmId, string kind, string id, T value, ETag ifMatch, CancellationToken cancellationToken)
     {
-        var response = await _table.UpdateEntityAsync(ToEntity(firmId.Value, RowKey(kind, id), value), ifMatch, TableUpdateMode.Replace,
-            cancellationToken);
+        var entity = ToEntity(firmId.Value, RowKey(kind, id), value);
+        var response = StampedKinds.Contains(kind)
+            ? (await SubmitAsync([new(TableTransactionActionType.UpdateReplace, entity, ifMatch)], cancellationToken)).Value[0]
+            : await _table.UpdateEntityAsync(entity, ifMatch, TableUpdateMode.Replace, cancellationToken);
         return response.Headers.ETag ?? default;
     }
 
@@ -114,9 +164,22 @@ public sealed class FirmDocuments(TableServiceClient tables, StorageNames names)
     public async Task<bool> DeleteAsync(FirmId firmId, string kind, string id, CancellationToken cancellationToken)
     {
         if (!Ids.IsWellFormed(id)) return false;
-        // The SDK reports a missing row as a 404 response rather than an exception.
-        var response = await _table.DeleteEntityAsync(firmId.Value, RowKey(kind, id), ETag.All, cancellationToken);
-        return response.Status != 404;
+        if (!StampedKinds.Contains(kind))
+        {
+            // The SDK reports a missing row as a 404 response rather than an exception.
+            var response = await _table.DeleteEntityAsync(firmId.Value, RowKey(kind, id), ETag.All, cancellationToken);
+            return response.Status != 404;
+        }
+        try
+        {
+            await SubmitAsync([new(TableTransactionActionType.Delete, new TableEntity(firmId.Value, RowKey(kind, id)), ETag.All)],
+                cancellationToken);
+            return true;
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 404)
+        {
+            return false;
+        }
     }
 
     public static TableEntity ToEntity<T>(string partitionKey, string rowKey, T value)

@@ -40,7 +40,7 @@ public sealed class WebhookFanOut(FirmDocuments documents, JobStore store, JobVi
         }
         else
         {
-            var names = await views.LoadAsync(e.FirmId, cancellationToken);
+            var names = await views.LoadAsync(e.FirmId, null, cancellationToken);
             data = JsonSerializer.SerializeToNode(names.View(job), ClientHubJson.Options)!.AsObject();
             if (e.Type == WebhookEvents.JobMoved) data["fromStageId"] = e.FromStageId;
         }

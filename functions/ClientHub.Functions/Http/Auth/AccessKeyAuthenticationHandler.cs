@@ -11,13 +11,14 @@ namespace ClientHub.Functions.Http.Auth;
 
 /// <summary>
 /// Resolves <c>Authorization: Bearer chk_…|chp_…</c> to the firm, staff member and role, or the
-/// portal contact. Nothing is cached: a revoked key or a changed role takes effect on the next request.
+/// portal contact. The key is read on every request, and the staff member from the firm's snapshot checked against the firm's stamps
+/// (<see cref="FirmSnapshots"/>), read here once for the whole request: a revoked key or a changed role takes effect on the next request.
 /// Without that header, the portal page's sign-in cookie (<see cref="PortalCookie"/>) stands in for a portal token, on
 /// <c>/api/portal/*</c> only: a cookie never authenticates a firm route, and never carries a staff key.
 /// </summary>
 internal sealed class AccessKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    AccessKeys keys, FirmDocuments documents)
+    AccessKeys keys, FirmDocuments documents, FirmSnapshots snapshots)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "AccessKey";
@@ -42,36 +43,37 @@ internal sealed class AccessKeyAuthenticationHandler(
 
         var grant = await keys.ValidateAsync(token, Context.RequestAborted);
         if (grant is null) return AuthenticateResult.Fail("Invalid, revoked or expired credential.");
-        return await ClaimsAsync(grant, documents, Context.RequestAborted) is { } identity
-            ? AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName))
-            : AuthenticateResult.Fail("The credential's staff member or contact no longer has access.");
+        var stamps = snapshots.StampsAsync(grant.FirmId, Context.RequestAborted);
+        var identity = grant.Kind == AccessKeyKind.Staff
+            ? await StaffClaimsAsync(grant, await stamps, Context.RequestAborted)
+            : await PortalClaimsAsync(grant, documents, Context.RequestAborted);
+        if (identity is null) return AuthenticateResult.Fail("The credential's staff member or contact no longer has access.");
+        Context.Features.Set(await stamps);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    /// <summary>The staff member a valid staff key stands for, or null when the member is gone.</summary>
+    private async Task<ClaimsIdentity?> StaffClaimsAsync(AccessGrant grant, FirmStamps stamps, CancellationToken cancellationToken)
+    {
+        var staff = await snapshots.ByIdAsync<StaffMember>(stamps, DocumentKinds.Staff, s => s.Id, cancellationToken);
+        if (staff.GetValueOrDefault(grant.StaffId!) is not { } member) return null;
+        return Identity(grant, new(ClaimNames.Kind, ClaimNames.StaffKind), new(ClaimNames.Staff, member.Id), new(ClaimNames.Role, member.Role.ToString()));
     }
 
     /// <summary>
-    /// The caller a valid grant stands for, or null when its staff member is gone or its contact has lost portal access. Also what the
-    /// portal page's sign-in link is checked with before its token goes into the cookie.
+    /// The contact a valid portal token stands for, or null when it has lost portal access. Also what the portal page's sign-in link is
+    /// checked with before its token goes into the cookie.
     /// </summary>
-    internal static async Task<ClaimsIdentity?> ClaimsAsync(AccessGrant grant, FirmDocuments documents, CancellationToken cancellationToken)
+    internal static async Task<ClaimsIdentity?> PortalClaimsAsync(AccessGrant grant, FirmDocuments documents, CancellationToken cancellationToken)
     {
-        var claims = new List<Claim> { new(ClaimNames.Firm, grant.FirmId.Value) };
-        if (grant.Kind == AccessKeyKind.Staff)
-        {
-            var staff = await documents.GetAsync<StaffMember>(grant.FirmId, DocumentKinds.Staff, grant.StaffId!, cancellationToken);
-            if (staff is null) return null;
-            claims.Add(new(ClaimNames.Kind, ClaimNames.StaffKind));
-            claims.Add(new(ClaimNames.Staff, staff.Value.Id));
-            claims.Add(new(ClaimNames.Role, staff.Value.Role.ToString()));
-        }
-        else
-        {
-            var contact = await documents.GetAsync<Contact>(grant.FirmId, DocumentKinds.Contact, grant.ContactId!, cancellationToken);
-            if (contact is null || !contact.Value.Accepts(grant.IssuedAt)) return null;
-            claims.Add(new(ClaimNames.Kind, ClaimNames.PortalKind));
-            claims.Add(new(ClaimNames.Account, grant.AccountId!));
-            claims.Add(new(ClaimNames.Contact, grant.ContactId!));
-        }
-        return new ClaimsIdentity(claims, SchemeName, ClaimNames.Staff, ClaimNames.Role);
+        var contact = await documents.GetAsync<Contact>(grant.FirmId, DocumentKinds.Contact, grant.ContactId!, cancellationToken);
+        if (contact is null || !contact.Value.Accepts(grant.IssuedAt)) return null;
+        return Identity(grant, new(ClaimNames.Kind, ClaimNames.PortalKind), new(ClaimNames.Account, grant.AccountId!),
+            new(ClaimNames.Contact, grant.ContactId!));
     }
+
+    private static ClaimsIdentity Identity(AccessGrant grant, params Claim[] claims) =>
+        new([new(ClaimNames.Firm, grant.FirmId.Value), .. claims], SchemeName, ClaimNames.Staff, ClaimNames.Role);
 }
 
 public static class AuthServiceCollectionExtensions

@@ -1,14 +1,18 @@
 using System.Security.Claims;
 using ClientHub.Core;
 using ClientHub.Core.Firms;
+using ClientHub.Storage;
 
 namespace ClientHub.Functions.Http.Auth;
 
 /// <summary>A firm's staff member calling with an API key. Bound from the authenticated principal.</summary>
 public sealed record StaffCaller(FirmId FirmId, string StaffId, StaffRole Role)
 {
+    /// <summary>The firm's stamps as sign-in read them: what this request's cached staff, statuses and pipelines are current to.</summary>
+    public FirmStamps? Stamps { get; init; }
+
     public static ValueTask<StaffCaller?> BindAsync(HttpContext context) =>
-        ValueTask.FromResult(From(context.User));
+        ValueTask.FromResult(From(context.User) is { } caller ? caller with { Stamps = context.Features.Get<FirmStamps>() } : null);
 
     public static StaffCaller? From(ClaimsPrincipal user) =>
         user.FindFirstValue(ClaimNames.Kind) == ClaimNames.StaffKind
@@ -20,8 +24,11 @@ public sealed record StaffCaller(FirmId FirmId, string StaffId, StaffRole Role)
 /// <summary>A client contact calling with a portal token; sees only its own account's client-visible items.</summary>
 public sealed record PortalCaller(FirmId FirmId, string AccountId, string ContactId)
 {
+    /// <inheritdoc cref="StaffCaller.Stamps"/>
+    public FirmStamps? Stamps { get; init; }
+
     public static ValueTask<PortalCaller?> BindAsync(HttpContext context) =>
-        ValueTask.FromResult(From(context.User));
+        ValueTask.FromResult(From(context.User) is { } caller ? caller with { Stamps = context.Features.Get<FirmStamps>() } : null);
 
     public static PortalCaller? From(ClaimsPrincipal user) =>
         user.FindFirstValue(ClaimNames.Kind) == ClaimNames.PortalKind

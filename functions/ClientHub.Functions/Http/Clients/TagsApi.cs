@@ -35,7 +35,7 @@ public static class TagsApi
         Response<IReadOnlyList<Response>> result;
         try
         {
-            result = await documents.Table.SubmitTransactionAsync(
+            result = await documents.SubmitAsync(
             [
                 new(TableTransactionActionType.Add,
                     FirmDocuments.ToEntity(caller.FirmId.Value, FirmDocuments.RowKey(DocumentKinds.Tag, tag.Id), tag)),
@@ -69,7 +69,7 @@ public static class TagsApi
         if (accounts > 0) throw new ConflictException($"{accounts} account(s) have the tag '{name}'; remove it from them first.");
         try
         {
-            await documents.Table.SubmitTransactionAsync(
+            await documents.SubmitAsync(
             [
                 new(TableTransactionActionType.Delete,
                     new TableEntity(caller.FirmId.Value, FirmDocuments.RowKey(DocumentKinds.Tag, tag.Value.Id)), ETag.All),

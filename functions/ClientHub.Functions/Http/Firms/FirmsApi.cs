@@ -39,7 +39,7 @@ public static class FirmsApi
         var firm = new Firm(new FirmId(Ids.New()), request.Name.Trim(), request.TimeZone, Ids.New(), time.GetUtcNow());
         var owner = new StaffMember(firm.OwnerId, request.Owner!.Name.Trim(), request.Owner.Email.Trim(), StaffRole.Owner);
         await documents.IndexFirmAsync(firm.Id, cancellationToken);
-        var written = await documents.Table.SubmitTransactionAsync(
+        var written = await documents.SubmitAsync(
         [
             new(TableTransactionActionType.Add, FirmDocuments.ToEntity(firm.Id.Value, FirmDocuments.RowKey(DocumentKinds.Firm, firm.Id.Value), firm)),
             new(TableTransactionActionType.Add, FirmDocuments.ToEntity(firm.Id.Value, FirmDocuments.RowKey(DocumentKinds.Staff, owner.Id), owner)),

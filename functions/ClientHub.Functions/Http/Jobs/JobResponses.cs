@@ -52,14 +52,16 @@ public sealed record JobNames(IReadOnlyDictionary<string, Pipeline> Pipelines, I
     public static ItemView View(ItemLink link) => new(link.Type, link.ItemId, link.EntrySeq, link.Status, link.Complete, link.Manual);
 }
 
-/// <summary>Loads <see cref="JobNames"/> for a firm: its pipelines, statuses, and today in its time zone.</summary>
-public sealed class JobViews(FirmDocuments documents, FirmClock clock)
+/// <summary>Loads <see cref="JobNames"/> for a firm: its pipelines and statuses (cached, <see cref="FirmSnapshots"/>), and today in its time zone.</summary>
+public sealed class JobViews(FirmSnapshots snapshots, FirmClock clock)
 {
-    public async Task<JobNames> LoadAsync(FirmId firmId, CancellationToken cancellationToken)
+    /// <summary>The names as current as <paramref name="stamps"/> (a caller's, read at sign-in), or as the firm's stamps now when null.</summary>
+    public async Task<JobNames> LoadAsync(FirmId firmId, FirmStamps? stamps, CancellationToken cancellationToken)
     {
-        var pipelines = documents.ListAllAsync<Pipeline>(firmId, DocumentKinds.Pipeline, cancellationToken);
-        var statuses = documents.ListAllAsync<ClientFacingStatus>(firmId, DocumentKinds.Status, cancellationToken);
+        stamps ??= await snapshots.StampsAsync(firmId, cancellationToken);
+        var pipelines = snapshots.ByIdAsync<Pipeline>(stamps, DocumentKinds.Pipeline, p => p.Id, cancellationToken);
+        var statuses = snapshots.ByIdAsync<ClientFacingStatus>(stamps, DocumentKinds.Status, s => s.Id, cancellationToken);
         var today = await clock.TodayAsync(firmId, cancellationToken);
-        return new JobNames((await pipelines).ToDictionary(p => p.Id), (await statuses).ToDictionary(s => s.Id), clock.Now, today);
+        return new JobNames(await pipelines, await statuses, clock.Now, today);
     }
 }

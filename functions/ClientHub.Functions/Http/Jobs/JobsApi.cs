@@ -124,7 +124,7 @@ public static class JobsApi
             new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
             async (i, token) => jobs[i] = await engine.AddAsync(NewJob(accounts[i]), pipeline!.Value, accounts[i], request.StageId,
                 request.ClientFacingStatusVisible, Actor.Staff(caller.StaffId), token));
-        return new AddResult(jobs, await views.LoadAsync(caller.FirmId, cancellationToken), null);
+        return new AddResult(jobs, await views.LoadAsync(caller.FirmId, caller.Stamps, cancellationToken), null);
 
         Job NewJob(Account account) => new()
         {
@@ -150,7 +150,7 @@ public static class JobsApi
         var job = await store.GetAsync(caller.FirmId, new JobId(id), cancellationToken);
         if (job is null) return TypedResults.NotFound();
         response.SetETag(job.ETag);
-        return TypedResults.Ok((await views.LoadAsync(caller.FirmId, cancellationToken)).View(job.Value));
+        return TypedResults.Ok((await views.LoadAsync(caller.FirmId, caller.Stamps, cancellationToken)).View(job.Value));
     }
 
     private static async Task<Ok<ListResponse<JobResponse>>> ListAsync(StaffCaller caller, JobCards cards, FirmDocuments documents,
@@ -164,7 +164,7 @@ public static class JobsApi
         if (tag is not null)
             tagged = (await documents.ListAllAsync<Account>(caller.FirmId, DocumentKinds.Account, cancellationToken))
                 .Where(a => a.Tags.Contains(tag, StringComparer.OrdinalIgnoreCase)).Select(a => a.Id).ToHashSet();
-        var names = await views.LoadAsync(caller.FirmId, cancellationToken);
+        var names = await views.LoadAsync(caller.FirmId, caller.Stamps, cancellationToken);
         var items = page.Items
             .Where(j => assigneeId is null || j.AssigneeIds.Contains(assigneeId))
             .Where(j => tagged is null || tagged.Contains(j.AccountId))
@@ -205,7 +205,7 @@ public static class JobsApi
             cancellationToken);
         if (result is not { } done) return TypedResults.NotFound();
         response.SetETag(done.Job.ETag);
-        return TypedResults.Ok((await views.LoadAsync(caller.FirmId, cancellationToken)).View(done.Job.Value));
+        return TypedResults.Ok((await views.LoadAsync(caller.FirmId, caller.Stamps, cancellationToken)).View(done.Job.Value));
     }
 
     private static async Task<Results<Ok<MoveResponse>, NotFound, ValidationProblem>> MoveAsync(string id, MoveJobRequest request, StaffCaller caller,
@@ -220,7 +220,7 @@ public static class JobsApi
         var unfinished = (await store.ListLinksAsync(caller.FirmId, jobId, cancellationToken))
             .Where(l => l.EntrySeq == leftEntry && l.RequiresAction && !l.Complete).Select(JobNames.View).ToList();
         response.SetETag(done.Job.ETag);
-        return TypedResults.Ok(new MoveResponse((await views.LoadAsync(caller.FirmId, cancellationToken)).View(done.Job.Value),
+        return TypedResults.Ok(new MoveResponse((await views.LoadAsync(caller.FirmId, caller.Stamps, cancellationToken)).View(done.Job.Value),
             unfinished));
     }
 
@@ -230,7 +230,7 @@ public static class JobsApi
         var result = await engine.TransitionAsync(caller.FirmId, new JobId(id), null, c => JobWrite.Of(transition(c)), cancellationToken);
         if (result is not { } done) return TypedResults.NotFound();
         response.SetETag(done.Job.ETag);
-        return TypedResults.Ok((await views.LoadAsync(caller.FirmId, cancellationToken)).View(done.Job.Value));
+        return TypedResults.Ok((await views.LoadAsync(caller.FirmId, caller.Stamps, cancellationToken)).View(done.Job.Value));
     }
 
     private static async Task<Results<Ok<ListResponse<HistoryEntry>>, NotFound>> HistoryAsync(string id, StaffCaller caller, JobStore store,
@@ -261,17 +261,16 @@ public static class JobsApi
         if (item.Value.JobId == jobId) return new ValidationErrors().Add("id", "The item already belongs to this job.").ToResult();
         var result = await engine.LinkItemAsync(caller.FirmId, jobId, item.Value, cancellationToken);
         if (result is not { } done) return TypedResults.NotFound();
-        return TypedResults.Ok((await views.LoadAsync(caller.FirmId, cancellationToken)).View(done.Job.Value));
+        return TypedResults.Ok((await views.LoadAsync(caller.FirmId, caller.Stamps, cancellationToken)).View(done.Job.Value));
     }
 
     private static async Task<Results<Ok<BoardResponse>, NotFound>> BoardAsync(
-        string id, StaffCaller caller, JobCards cards, FirmDocuments documents, JobViews views, CancellationToken cancellationToken)
+        string id, StaffCaller caller, JobCards cards, JobViews views, CancellationToken cancellationToken)
     {
-        var pipeline = await documents.GetAsync<Pipeline>(caller.FirmId, DocumentKinds.Pipeline, id, cancellationToken);
-        if (pipeline is null) return TypedResults.NotFound();
+        var names = await views.LoadAsync(caller.FirmId, caller.Stamps, cancellationToken);
+        if (names.Pipelines.GetValueOrDefault(id) is not { } pipeline) return TypedResults.NotFound();
         var jobs = await cards.BoardAsync(caller.FirmId, id, cancellationToken);
-        var names = await views.LoadAsync(caller.FirmId, cancellationToken);
-        var stages = pipeline.Value.Stages.Select(s => new BoardStage(s.Id, s.Name, jobs.Where(j => j.StageId == s.Id).Select(j =>
+        var stages = pipeline.Stages.Select(s => new BoardStage(s.Id, s.Name, jobs.Where(j => j.StageId == s.Id).Select(j =>
         {
             var view = names.View(j);
             return new BoardCard(j.Id.Value, j.Name, j.AccountName, j.PendingItems, view.ClientFacingStatus, j.DueDate, j.AssigneeIds,

@@ -60,7 +60,7 @@ public static class PagesApi
         SetSecurityHeaders(context.Response);
         context.Response.Headers.CacheControl = "no-store";
         var grant = token.StartsWith(AccessKeys.PortalPrefix, StringComparison.Ordinal) ? await keys.ValidateAsync(token, cancellationToken) : null;
-        if (grant is null || await AccessKeyAuthenticationHandler.ClaimsAsync(grant, documents, cancellationToken) is null)
+        if (grant is null || await AccessKeyAuthenticationHandler.PortalClaimsAsync(grant, documents, cancellationToken) is null)
         {
             PortalCookie.Delete(context);
             return Results.Redirect("/portal?signin=failed");

@@ -39,7 +39,7 @@ public static partial class PortalApi
     private static async Task<Ok<ListResponse<PortalJob>>> ListJobsAsync(PortalCaller caller, JobCards cards, JobViews views,
         CancellationToken cancellationToken)
     {
-        var names = await views.LoadAsync(caller.FirmId, cancellationToken);
+        var names = await views.LoadAsync(caller.FirmId, caller.Stamps, cancellationToken);
         var jobs = new List<PortalJob>();
         string? continuationToken = null;
         do

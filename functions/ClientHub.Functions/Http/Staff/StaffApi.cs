@@ -117,7 +117,7 @@ public static class StaffApi
         // rejects a key whose staff row is gone.
         try
         {
-            await documents.Table.SubmitTransactionAsync(
+            await documents.SubmitAsync(
             [
                 new(TableTransactionActionType.Delete,
                     new TableEntity(caller.FirmId.Value, FirmDocuments.RowKey(DocumentKinds.Staff, member.Id)), stored.ETag),
@@ -165,12 +165,12 @@ public static class StaffApi
             throw new ConflictException($"Cannot {action} the firm's last Owner.");
     }
 
-    private static async Task<IReadOnlyList<Response>> SubmitAsync(FirmDocuments documents, IEnumerable<TableTransactionAction> actions,
+    private static async Task<IReadOnlyList<Response>> SubmitAsync(FirmDocuments documents, IReadOnlyList<TableTransactionAction> actions,
         int emailActionIndex, CancellationToken cancellationToken)
     {
         try
         {
-            return (await documents.Table.SubmitTransactionAsync(actions, cancellationToken)).Value;
+            return (await documents.SubmitAsync(actions, cancellationToken)).Value;
         }
         catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex == emailActionIndex)
         {
