@@ -45,7 +45,8 @@ public sealed class FirmDocuments(TableServiceClient tables, StorageNames names)
     /// The kinds that request handling reads on nearly every call (staff at sign-in; statuses and pipelines in job views) and caches:
     /// every write of one also writes its stamp row in the same transaction (<see cref="SubmitAsync"/>).
     /// </summary>
-    public static readonly IReadOnlySet<string> StampedKinds = new HashSet<string> { DocumentKinds.Staff, DocumentKinds.Status, DocumentKinds.Pipeline };
+    public static readonly IReadOnlySet<string> StampedKinds =
+        new HashSet<string> { DocumentKinds.Staff, DocumentKinds.Status, DocumentKinds.Pipeline };
 
     private const string StampKind = "stamp", StampColumn = "Stamp";
 

@@ -57,7 +57,8 @@ internal sealed class AccessKeyAuthenticationHandler(
     {
         var staff = await snapshots.ByIdAsync<StaffMember>(stamps, DocumentKinds.Staff, s => s.Id, cancellationToken);
         if (staff.GetValueOrDefault(grant.StaffId!) is not { } member) return null;
-        return Identity(grant, new(ClaimNames.Kind, ClaimNames.StaffKind), new(ClaimNames.Staff, member.Id), new(ClaimNames.Role, member.Role.ToString()));
+        return Identity(grant, new(ClaimNames.Kind, ClaimNames.StaffKind), new(ClaimNames.Staff, member.Id),
+            new(ClaimNames.Role, member.Role.ToString()));
     }
 
     /// <summary>

@@ -52,7 +52,9 @@ public sealed record JobNames(IReadOnlyDictionary<string, Pipeline> Pipelines, I
     public static ItemView View(ItemLink link) => new(link.Type, link.ItemId, link.EntrySeq, link.Status, link.Complete, link.Manual);
 }
 
-/// <summary>Loads <see cref="JobNames"/> for a firm: its pipelines and statuses (cached, <see cref="FirmSnapshots"/>), and today in its time zone.</summary>
+/// <summary>
+/// Loads <see cref="JobNames"/> for a firm: its pipelines and statuses (cached, <see cref="FirmSnapshots"/>), and today in its time zone.
+/// </summary>
 public sealed class JobViews(FirmSnapshots snapshots, FirmClock clock)
 {
     /// <summary>The names as current as <paramref name="stamps"/> (a caller's, read at sign-in), or as the firm's stamps now when null.</summary>
