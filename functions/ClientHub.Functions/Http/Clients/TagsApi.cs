@@ -1,7 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using Azure;
-using Azure.Data.Tables;
 using ClientHub.Core;
 using ClientHub.Core.Clients;
 using ClientHub.Functions.Http.Auth;
@@ -32,21 +28,9 @@ public static class TagsApi
         if (errors.Any) return errors.ToResult();
 
         var tag = new Tag(Ids.New(), request.Name!.Trim(), request.Color?.Trim());
-        Response<IReadOnlyList<Response>> result;
-        try
-        {
-            result = await documents.SubmitAsync(
-            [
-                new(TableTransactionActionType.Add,
-                    FirmDocuments.ToEntity(caller.FirmId.Value, FirmDocuments.RowKey(DocumentKinds.Tag, tag.Id), tag)),
-                new(TableTransactionActionType.Add, TagNames.IndexRow(caller.FirmId, tag.Name, tag.Id)),
-            ], cancellationToken);
-        }
-        catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex == 1)
-        {
-            throw new ConflictException($"The firm already has a tag named '{tag.Name}'.");
-        }
-        response.SetETag(result.Value[0].Headers.ETag ?? default);
+        var (outcome, etag) = await documents.InsertTagAsync(caller.FirmId, tag, cancellationToken);
+        if (outcome == UniqueWrite.NameTaken) throw new ConflictException($"The firm already has a tag named '{tag.Name}'.");
+        response.SetETag(etag);
         return TypedResults.Created($"/api/tags/{tag.Id}", tag);
     }
 
@@ -67,36 +51,7 @@ public static class TagsApi
         var accounts = (await documents.ListAllAsync<Account>(caller.FirmId, DocumentKinds.Account, cancellationToken))
             .Count(a => a.Tags.Contains(name, StringComparer.OrdinalIgnoreCase));
         if (accounts > 0) throw new ConflictException($"{accounts} account(s) have the tag '{name}'; remove it from them first.");
-        try
-        {
-            await documents.SubmitAsync(
-            [
-                new(TableTransactionActionType.Delete,
-                    new TableEntity(caller.FirmId.Value, FirmDocuments.RowKey(DocumentKinds.Tag, tag.Value.Id)), ETag.All),
-                new(TableTransactionActionType.Delete, new TableEntity(caller.FirmId.Value, TagNames.RowKey(tag.Value.Name)), ETag.All),
-            ], cancellationToken);
-        }
-        catch (TableTransactionFailedException e) when (e.Status == 404)
-        {
-            return TypedResults.NotFound();
-        }
+        if (!await documents.DeleteTagAsync(caller.FirmId, tag.Value, cancellationToken)) return TypedResults.NotFound();
         return TypedResults.NoContent();
     }
-}
-
-/// <summary>
-/// Tag names are unique per firm ignoring case: an index row per normalized name, written in the same
-/// batch as the tag. The key is a hash because a 200-character name, escaped, could pass the 1 KiB row-key limit.
-/// </summary>
-public static class TagNames
-{
-    /// <remarks>
-    /// Folded with <see cref="string.ToUpperInvariant"/>, as <see cref="StringComparer.OrdinalIgnoreCase"/> (used wherever
-    /// tags are compared) folds.
-    /// </remarks>
-    public static string RowKey(string name) =>
-        FirmDocuments.RowKey(DocumentKinds.TagName,
-            Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name.Trim().ToUpperInvariant()))));
-
-    public static TableEntity IndexRow(FirmId firmId, string name, string tagId) => new(firmId.Value, RowKey(name)) { ["TagId"] = tagId };
 }

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Azure.Data.Tables;
 using ClientHub.Core;
 using ClientHub.Core.Firms;
 using ClientHub.Storage;
@@ -39,14 +38,9 @@ public static class FirmsApi
         var firm = new Firm(new FirmId(Ids.New()), request.Name.Trim(), request.TimeZone, Ids.New(), time.GetUtcNow());
         var owner = new StaffMember(firm.OwnerId, request.Owner!.Name.Trim(), request.Owner.Email.Trim(), StaffRole.Owner);
         await documents.IndexFirmAsync(firm.Id, cancellationToken);
-        var written = await documents.SubmitAsync(
-        [
-            new(TableTransactionActionType.Add, FirmDocuments.ToEntity(firm.Id.Value, FirmDocuments.RowKey(DocumentKinds.Firm, firm.Id.Value), firm)),
-            new(TableTransactionActionType.Add, FirmDocuments.ToEntity(firm.Id.Value, FirmDocuments.RowKey(DocumentKinds.Staff, owner.Id), owner)),
-            new(TableTransactionActionType.Add, StaffEmails.IndexRow(firm.Id, owner.Email, owner.Id)),
-        ], cancellationToken);
+        var etag = await documents.CreateFirmAsync(firm, owner, cancellationToken);
         var (_, apiKey, _) = await keys.CreateStaffKeyAsync(firm.Id, owner.Id, cancellationToken);
-        http.HttpContext.Response.SetETag(written.Value[0].Headers.ETag ?? default);
+        http.HttpContext.Response.SetETag(etag);
         return TypedResults.Created($"/api/firms/{firm.Id}", new CreatedFirm(firm.Id.Value, firm.Name, firm.TimeZone, owner.Id, apiKey));
     }
 
@@ -57,16 +51,4 @@ public static class FirmsApi
         var presented = Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim());
         return CryptographicOperations.FixedTimeEquals(SHA256.HashData(presented), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
     }
-}
-
-/// <summary>
-/// Staff emails are unique within a firm: an index row keyed by the normalized address, written in the same batch as the
-/// staff row.
-/// </summary>
-public static class StaffEmails
-{
-    public static string RowKey(string email) =>
-        FirmDocuments.RowKey(DocumentKinds.StaffEmail, Uri.EscapeDataString(email.Trim().ToLowerInvariant()));
-
-    public static TableEntity IndexRow(FirmId firmId, string email, string staffId) => new(firmId.Value, RowKey(email)) { ["StaffId"] = staffId };
 }

@@ -1,10 +1,7 @@
-using Azure;
-using Azure.Data.Tables;
 using ClientHub.Core;
 using ClientHub.Core.Firms;
 using ClientHub.Functions.Http.Auth;
 using ClientHub.Functions.Http.Templates;
-using ClientHub.Functions.Http.Firms;
 using ClientHub.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -44,12 +41,9 @@ public static class StaffApi
         if (request.Role == StaffRole.Owner && caller.Role != StaffRole.Owner) return Forbidden("Only an Owner can add an Owner.");
 
         var member = new StaffMember(Ids.New(), request.Name!.Trim(), request.Email!.Trim(), request.Role!.Value) { Digest = request.Digest ?? true };
-        var result = await SubmitAsync(documents,
-        [
-            new(TableTransactionActionType.Add, StaffRow(caller.FirmId, member)),
-            new(TableTransactionActionType.Add, StaffEmails.IndexRow(caller.FirmId, member.Email, member.Id)),
-        ], emailActionIndex: 1, cancellationToken);
-        response.SetETag(result[0].Headers.ETag ?? default);
+        var (outcome, etag) = await documents.InsertStaffAsync(caller.FirmId, member, cancellationToken);
+        if (outcome == UniqueWrite.NameTaken) throw EmailTaken();
+        response.SetETag(etag);
         return TypedResults.Created($"/api/staff/{member.Id}", member);
     }
 
@@ -78,25 +72,10 @@ public static class StaffApi
         if (current.Role == StaffRole.Owner && updated.Role != StaffRole.Owner)
             await EnsureAnotherOwnerAsync(documents, caller.FirmId, current.Id, "demote", cancellationToken);
 
-        List<TableTransactionAction> actions =
-            [new(TableTransactionActionType.UpdateReplace, StaffRow(caller.FirmId, updated), http.IfMatch())];
-        var emailChanged = StaffEmails.RowKey(updated.Email) != StaffEmails.RowKey(current.Email);
-        if (emailChanged)
-        {
-            actions.Add(new(TableTransactionActionType.Delete, new TableEntity(caller.FirmId.Value, StaffEmails.RowKey(current.Email)), ETag.All));
-            actions.Add(new(TableTransactionActionType.Add, StaffEmails.IndexRow(caller.FirmId, updated.Email, updated.Id)));
-        }
-        // The index row is keyed by the normalized address, so a change of case alone keeps it.
-        IReadOnlyList<Response> result;
-        try
-        {
-            result = await SubmitAsync(documents, actions, emailActionIndex: emailChanged ? 2 : -1, cancellationToken);
-        }
-        catch (TableTransactionFailedException e) when (e.Status == 404 && e.FailedTransactionActionIndex == 0)
-        {
-            return TypedResults.NotFound();
-        }
-        http.HttpContext.Response.SetETag(result[0].Headers.ETag ?? default);
+        var (outcome, etag) = await documents.ReplaceStaffAsync(caller.FirmId, current, updated, http.IfMatch(), cancellationToken);
+        if (outcome == UniqueWrite.NotFound) return TypedResults.NotFound();
+        if (outcome == UniqueWrite.NameTaken) throw EmailTaken();
+        http.HttpContext.Response.SetETag(etag);
         return TypedResults.Ok(updated);
     }
 
@@ -115,19 +94,7 @@ public static class StaffApi
             cancellationToken);
         // The member's keys stay in the key table but stop working at once: the auth handler
         // rejects a key whose staff row is gone.
-        try
-        {
-            await documents.SubmitAsync(
-            [
-                new(TableTransactionActionType.Delete,
-                    new TableEntity(caller.FirmId.Value, FirmDocuments.RowKey(DocumentKinds.Staff, member.Id)), stored.ETag),
-                new(TableTransactionActionType.Delete, new TableEntity(caller.FirmId.Value, StaffEmails.RowKey(member.Email)), ETag.All),
-            ], cancellationToken);
-        }
-        catch (TableTransactionFailedException e) when (e.Status == 404)
-        {
-            return TypedResults.NotFound();
-        }
+        if (!await documents.DeleteStaffAsync(caller.FirmId, member, stored.ETag, cancellationToken)) return TypedResults.NotFound();
         return TypedResults.NoContent();
     }
 
@@ -165,21 +132,7 @@ public static class StaffApi
             throw new ConflictException($"Cannot {action} the firm's last Owner.");
     }
 
-    private static async Task<IReadOnlyList<Response>> SubmitAsync(FirmDocuments documents, IReadOnlyList<TableTransactionAction> actions,
-        int emailActionIndex, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await documents.SubmitAsync(actions, cancellationToken)).Value;
-        }
-        catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex == emailActionIndex)
-        {
-            throw new ConflictException("Another staff member of the firm has this email address.");
-        }
-    }
-
-    private static TableEntity StaffRow(FirmId firmId, StaffMember member) =>
-        FirmDocuments.ToEntity(firmId.Value, FirmDocuments.RowKey(DocumentKinds.Staff, member.Id), member);
+    private static ConflictException EmailTaken() => new("Another staff member of the firm has this email address.");
 
     private static ProblemHttpResult Forbidden(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", type: "https://httpstatuses.io/403");
