@@ -7,18 +7,17 @@ namespace ClientHub.Functions.Tests.Infra;
 
 /// <summary>
 /// The short version of bench/chaos.sh in CI: the bench's chaos mode (its own process, which starts two host processes, A with
-/// http,queues and B with queues,timers, on the Azurite scripts/test started) with 60 jobs and 3 SIGKILLs. It must end with
+/// http,queues and B with queues,timers, on the Azurite scripts/test started) with 100 jobs and 3 SIGKILLs. It must end with
 /// exit code 0 and zero violations: no stuck job, no duplicate email/task/invoice/request, consistent histories, no poison.
-/// 60, not the 100: on the shared 2-core machine (load average above 20) 100 jobs took 9 minutes, far over CI's
-/// 4-minute budget; see bench/README.md, "Chaos".
+/// See bench/README.md, "Chaos".
 /// </summary>
 public sealed partial class ChaosTests(ITestOutputHelper output)
 {
-    /// <summary>The test's own bound: the driver's drive timeout is 3 min; setup, restarts and checks fit in the rest.</summary>
-    private static readonly TimeSpan Budget = TimeSpan.FromMinutes(6);
+    /// <summary>The test's own bound: the driver's drive timeout is 5 min; setup, restarts and checks fit in the rest.</summary>
+    private static readonly TimeSpan Budget = TimeSpan.FromMinutes(8);
 
     [Fact]
-    public async Task Sixty_jobs_survive_three_kills_of_either_instance_without_a_stuck_job_or_a_duplicate_effect()
+    public async Task A_hundred_jobs_survive_three_kills_of_either_instance_without_a_stuck_job_or_a_duplicate_effect()
     {
         var root = HostProcess.RepositoryRoot();
         var release = $"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}";
@@ -26,7 +25,7 @@ public sealed partial class ChaosTests(ITestOutputHelper output)
         var bench = Path.Combine(root, "bench", "ClientHub.Bench", "bin", configuration, "net10.0", "ClientHub.Bench.dll");
         Assert.True(File.Exists(bench), $"no bench build at {bench} (scripts/test builds the whole solution)");
         var logs = Directory.CreateTempSubdirectory("clienthub-chaos-test.");
-        var start = new ProcessStartInfo("dotnet", [bench, "chaos", "--jobs", "60", "--kills", "3", "--timeout-min", "3", "--logs", logs.FullName])
+        var start = new ProcessStartInfo("dotnet", [bench, "chaos", "--jobs", "100", "--kills", "3", "--timeout-min", "5", "--logs", logs.FullName])
         {
             WorkingDirectory = root,
             RedirectStandardOutput = true,
