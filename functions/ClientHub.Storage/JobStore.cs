@@ -205,7 +205,36 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
         return row.HasValue ? new Versioned<LinkedItem>(FirmDocuments.Read<LinkedItem>(row.Value!), row.Value!.ETag) : null;
     }
 
-    public static TableEntity ItemEntity(FirmId firmId, LinkedItem item)
+    /// <summary>Adds an item of no job (the firm's own partition); one of a job is added in the job's transaction (<see cref="AddItem"/>).</summary>
+    public Task AddItemAsync(FirmId firmId, LinkedItem item, CancellationToken cancellationToken) =>
+        Table.AddEntityAsync(ItemEntity(firmId, item), cancellationToken);
+
+    /// <summary>A new item's row, for the transaction of the job it joins.</summary>
+    public static TableTransactionAction AddItem(FirmId firmId, LinkedItem item) => new(TableTransactionActionType.Add, ItemEntity(firmId, item));
+
+    /// <summary>An item's row written whatever is there: an automation's items, identical each time its run is repeated.</summary>
+    public static TableTransactionAction PutItem(FirmId firmId, LinkedItem item) =>
+        new(TableTransactionActionType.UpsertReplace, ItemEntity(firmId, item));
+
+    /// <summary>An item's changed row, written only over the version <paramref name="ifMatch"/> it was read at.</summary>
+    public static TableTransactionAction ReplaceItem(FirmId firmId, LinkedItem item, ETag ifMatch) =>
+        new(TableTransactionActionType.UpdateReplace, ItemEntity(firmId, item), ifMatch);
+
+    /// <summary>
+    /// Commits changed items of the firm's own partition (items of no job) with the outbox rows they cause, in one transaction, under
+    /// the partition's outbox mark when there are some (as a job's commit).
+    /// </summary>
+    public async Task CommitItemsAsync(FirmId firmId, IReadOnlyList<TableTransactionAction> items, IReadOnlyList<OutboxRow> outbox,
+        CancellationToken cancellationToken)
+    {
+        var pk = PartitionKey(firmId, ItemIds.NoJob);
+        TableTransactionAction[] actions = [.. items, .. outbox.Select(Insert)];
+        if (actions.Any(a => a.Entity.PartitionKey != pk)) throw new InvalidOperationException("Only items of no job are committed here.");
+        Task<Response<IReadOnlyList<Response>>> Write() => Table.SubmitTransactionAsync(actions, cancellationToken);
+        await (outbox.Count > 0 ? marks.UnderMarkAsync(pk, Write, cancellationToken) : Write());
+    }
+
+    private static TableEntity ItemEntity(FirmId firmId, LinkedItem item)
     {
         var entity = FirmDocuments.ToEntity(PartitionKey(firmId, item.JobId?.Value ?? ItemIds.NoJob), ItemRowKey(item.Id), item);
         entity["Type"] = item.Type;
@@ -275,12 +304,20 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
         return new ListPage<LinkedItem>([], null);
     }
 
-    public static TableEntity LinkEntity(FirmId firmId, JobId jobId, LinkedItem item, int entrySeq) =>
-        new(PartitionKey(firmId, jobId), LinkRowKey(item.Id))
+    /// <summary>The row that shows an item linked by hand among a job's items, as of <paramref name="item"/>, in entry <paramref name="entrySeq"/>.</summary>
+    public static TableTransactionAction PutLink(FirmId firmId, JobId jobId, LinkedItem item, int entrySeq) =>
+        new(TableTransactionActionType.UpsertReplace, new TableEntity(PartitionKey(firmId, jobId), LinkRowKey(item.Id))
         {
             ["Type"] = item.Type, ["EntrySeq"] = entrySeq, ["Complete"] = item.IsComplete,
             ["RequiresAction"] = item.RequiresAction, ["Status"] = item.StatusName,
-        };
+        });
+
+    /// <summary>The link row of an item linked to the job by hand; null when there is none (yet).</summary>
+    public async Task<ItemLink?> GetLinkAsync(FirmId firmId, JobId jobId, string itemId, CancellationToken cancellationToken)
+    {
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(PartitionKey(firmId, jobId), LinkRowKey(itemId), cancellationToken: cancellationToken);
+        return row.HasValue ? ToLink(row.Value!) : null;
+    }
 
     // ---- history ----
 

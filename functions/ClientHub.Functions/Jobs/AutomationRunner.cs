@@ -101,8 +101,7 @@ public sealed class AutomationRunner(FirmDocuments documents, ContactEmails emai
         }
         // Upsert: the same run always produces the same items, and the rows land in the same
         // transaction that advances the job, so a redelivery either finds the job advanced or rewrites identical items.
-        var rows = created.Select(i => new TableTransactionAction(TableTransactionActionType.UpsertReplace, JobStore.ItemEntity(job.FirmId, i)))
-            .ToList();
+        var rows = created.Select(i => JobStore.PutItem(job.FirmId, i)).ToList();
         var pending = item.RequiresAction && !item.IsComplete ? 1 : 0;
         if (item is not TaskItem)
         {

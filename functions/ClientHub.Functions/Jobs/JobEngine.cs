@@ -210,16 +210,13 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
 
         if (owner == ItemIds.NoJob)
         {
-            var partition = JobStore.PartitionKey(firmId, owner);
             for (var attempt = 1; ; attempt++)
             {
                 if (!await PrepareAsync()) return null;
                 var outbox = EffectsOfChanges().Select(e => JobStore.OutboxRowFor(firmId, owner, e, Now)).ToList();
                 try
                 {
-                    Task<Response<IReadOnlyList<Response>>> Write() =>
-                        store.Table.SubmitTransactionAsync([.. changes.Select(c => c.Row(firmId)), .. outbox.Select(JobStore.Insert)], cancellationToken);
-                    await (outbox.Count > 0 ? store.Marks.UnderMarkAsync(partition, Write, cancellationToken) : Write());
+                    await store.CommitItemsAsync(firmId, [.. changes.Select(c => c.Row(firmId))], outbox, cancellationToken);
                     await DispatchCommittedAsync(outbox, new JobId(owner), cancellationToken);
                     break;
                 }
@@ -248,8 +245,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     /// <summary>One item's change within <see cref="ChangeItemAsync{T}"/>, written with <c>If-Match</c> on the row as it was read.</summary>
     private sealed record ItemChange(LinkedItem Before, LinkedItem After, ETag ETag)
     {
-        public TableTransactionAction Row(FirmId firmId) =>
-            new(TableTransactionActionType.UpdateReplace, JobStore.ItemEntity(firmId, After), ETag);
+        public TableTransactionAction Row(FirmId firmId) => JobStore.ReplaceItem(firmId, After, ETag);
     }
 
     /// <summary>
@@ -263,16 +259,14 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
         foreach (var jobId in item.Value.LinkedJobIds)
             await TransitionAsync(firmId, jobId, null, async c =>
             {
-                var link = await store.Table.GetEntityIfExistsAsync<TableEntity>(JobStore.PartitionKey(firmId, jobId), JobStore.LinkRowKey(itemId),
-                    cancellationToken: cancellationToken);
+                var link = await store.GetLinkAsync(firmId, jobId, itemId, cancellationToken);
                 // Read inside the decision, so a conflict re-reads both. A link not written yet is caught up by the sync its own transaction queues.
-                if (!link.HasValue || await store.GetItemAsync(firmId, itemId, cancellationToken) is not { } current) return null;
-                var entrySeq = link.Value!.GetInt32("EntrySeq") ?? 0;
-                var stored = JobStore.LinkEntity(firmId, jobId, current.Value, entrySeq);
-                if (new[] { "Complete", "RequiresAction", "Status" }.All(column => Equals(stored[column], link.Value[column]))) return null;
-                var wasPending = (link.Value.GetBoolean("RequiresAction") ?? true) && !(link.Value.GetBoolean("Complete") ?? false);
-                return JobWrite.Of(ItemTransition(c.Job, c, wasPending, Pending(current.Value), entrySeq, itemId, by),
-                    new TableTransactionAction(TableTransactionActionType.UpsertReplace, stored));
+                if (link is null || await store.GetItemAsync(firmId, itemId, cancellationToken) is not { } current) return null;
+                var item = current.Value;
+                if (link.Complete == item.IsComplete && link.RequiresAction == item.RequiresAction && link.Status == item.StatusName) return null;
+                var wasPending = link.RequiresAction && !link.Complete;
+                return JobWrite.Of(ItemTransition(c.Job, c, wasPending, Pending(item), link.EntrySeq, itemId, by),
+                    JobStore.PutLink(firmId, jobId, item, link.EntrySeq));
             }, cancellationToken);
     }
 
@@ -284,7 +278,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     {
         if (item.JobId is not { } jobId)
         {
-            await store.Table.AddEntityAsync(JobStore.ItemEntity(firmId, item), cancellationToken);
+            await store.AddItemAsync(firmId, item, cancellationToken);
             return item;
         }
         var created = item;
@@ -292,7 +286,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
         {
             created = item with { StageEntrySeq = c.Job.EntrySeq };
             return JobWrite.Of(JobMachine.ItemLinked(c.Job, c.Job.EntrySeq, created.IsComplete || !created.RequiresAction, Now),
-                new TableTransactionAction(TableTransactionActionType.Add, JobStore.ItemEntity(firmId, created)));
+                JobStore.AddItem(firmId, created));
         }, cancellationToken);
         return created;
     }
@@ -313,14 +307,11 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
         return await TransitionAsync(firmId, jobId, null, async c =>
         {
             // Linking again within the same entry changes nothing; a link from an earlier entry joins this one.
-            var existing = await store.Table.GetEntityIfExistsAsync<TableEntity>(JobStore.PartitionKey(firmId, jobId), JobStore.LinkRowKey(item.Id),
-                select: ["EntrySeq"], cancellationToken: cancellationToken);
-            if (existing.HasValue && existing.Value!.GetInt32("EntrySeq") == c.Job.EntrySeq) return null;
+            if ((await store.GetLinkAsync(firmId, jobId, item.Id, cancellationToken))?.EntrySeq == c.Job.EntrySeq) return null;
             if (await store.GetItemAsync(firmId, item.Id, cancellationToken) is not { } current) return null;
             var linked = JobMachine.ItemLinked(c.Job, c.Job.EntrySeq, !Pending(current.Value), Now);
             return JobWrite.Of(linked with { Effects = [.. linked.Effects, new SyncLinkedJobs(item.Id, Actor.System)] },
-                new TableTransactionAction(TableTransactionActionType.UpsertReplace,
-                    JobStore.LinkEntity(firmId, jobId, current.Value, c.Job.EntrySeq)));
+                JobStore.PutLink(firmId, jobId, current.Value, c.Job.EntrySeq));
         }, cancellationToken);
     }
 

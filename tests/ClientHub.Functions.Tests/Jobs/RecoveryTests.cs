@@ -93,13 +93,8 @@ public sealed class CrashRecoveryTests(FastSweeperHost host) : IClassFixture<Fas
         // What PATCH /api/tasks/{id} {status: Done} writes, without the dispatch after it: the item and its links outbox row.
         var stored = await host.Store.GetItemAsync(s.Firm.Id, taskId, default);
         var done = (TaskItem)stored!.Value with { Status = Core.Items.TaskStatus.Done };
-        var partition = JobStore.PartitionKey(s.Firm.Id, ItemIds.NoJob);
         var outbox = JobStore.OutboxRowFor(s.Firm.Id, ItemIds.NoJob, new SyncLinkedJobs(taskId, Actor.System), DateTimeOffset.UtcNow);
-        await host.Store.Marks.UnderMarkAsync(partition, () => host.Store.Table.SubmitTransactionAsync(
-        [
-            new TableTransactionAction(TableTransactionActionType.UpdateReplace, JobStore.ItemEntity(s.Firm.Id, done), stored.ETag),
-            JobStore.Insert(outbox),
-        ]), default);
+        await host.Store.CommitItemsAsync(s.Firm.Id, [JobStore.ReplaceItem(s.Firm.Id, done, stored.ETag)], [outbox], default);
 
         await s.AtStageAsync(jobId, pipeline.Stages[1]);
         var link = Assert.Single(await s.ItemsAsync(jobId), i => i!["id"]!.GetValue<string>() == taskId);
