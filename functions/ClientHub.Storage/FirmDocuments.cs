@@ -77,7 +77,7 @@ public sealed class FirmDocuments(TableServiceClient tables, StorageNames names)
 
     /// <summary>
     /// Submits one transaction of the firm's documents (one partition), with a new stamp for each stamped kind it writes. Every write
-    /// of this table goes through here or through the single-document methods below, which do the same.
+    /// of a firm's documents goes through here (the single-document methods below too).
     /// </summary>
     public async Task<Response<IReadOnlyList<Response>>> SubmitAsync(IReadOnlyList<TableTransactionAction> actions,
         CancellationToken cancellationToken)
@@ -123,21 +123,16 @@ public sealed class FirmDocuments(TableServiceClient tables, StorageNames names)
 
     public async Task<ETag> InsertAsync<T>(FirmId firmId, string kind, string id, T value, CancellationToken cancellationToken)
     {
-        var entity = ToEntity(firmId.Value, RowKey(kind, id), value);
-        var response = StampedKinds.Contains(kind)
-            ? (await SubmitAsync([new(TableTransactionActionType.Add, entity)], cancellationToken)).Value[0]
-            : await _table.AddEntityAsync(entity, cancellationToken);
-        return response.Headers.ETag ?? default;
+        var written = await SubmitAsync([new(TableTransactionActionType.Add, ToEntity(firmId.Value, RowKey(kind, id), value))], cancellationToken);
+        return written.Value[0].Headers.ETag ?? default;
     }
 
     /// <summary>Replaces a document; <paramref name="ifMatch"/> of <see cref="ETag.All"/> means unconditional.</summary>
     public async Task<ETag> ReplaceAsync<T>(FirmId firmId, string kind, string id, T value, ETag ifMatch, CancellationToken cancellationToken)
     {
-        var entity = ToEntity(firmId.Value, RowKey(kind, id), value);
-        var response = StampedKinds.Contains(kind)
-            ? (await SubmitAsync([new(TableTransactionActionType.UpdateReplace, entity, ifMatch)], cancellationToken)).Value[0]
-            : await _table.UpdateEntityAsync(entity, ifMatch, TableUpdateMode.Replace, cancellationToken);
-        return response.Headers.ETag ?? default;
+        var written = await SubmitAsync([new(TableTransactionActionType.UpdateReplace, ToEntity(firmId.Value, RowKey(kind, id), value), ifMatch)],
+            cancellationToken);
+        return written.Value[0].Headers.ETag ?? default;
     }
 
     /// <summary>
@@ -165,12 +160,6 @@ public sealed class FirmDocuments(TableServiceClient tables, StorageNames names)
     public async Task<bool> DeleteAsync(FirmId firmId, string kind, string id, CancellationToken cancellationToken)
     {
         if (!Ids.IsWellFormed(id)) return false;
-        if (!StampedKinds.Contains(kind))
-        {
-            // The SDK reports a missing row as a 404 response rather than an exception.
-            var response = await _table.DeleteEntityAsync(firmId.Value, RowKey(kind, id), ETag.All, cancellationToken);
-            return response.Status != 404;
-        }
         try
         {
             await SubmitAsync([new(TableTransactionActionType.Delete, new TableEntity(firmId.Value, RowKey(kind, id)), ETag.All)],
