@@ -13,6 +13,7 @@ public sealed class ChaosHost(string name, int port, string dll, string root, IR
     : IDisposable
 {
     private readonly object _logLock = new();
+    private readonly Dictionary<string, string> _settings = new(settings);
     private Process? _process;
 
     public string Name => name;
@@ -35,7 +36,7 @@ public sealed class ChaosHost(string name, int port, string dll, string root, IR
         };
         start.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["ASPNETCORE_URLS"] = BaseUrl;
-        foreach (var (key, value) in settings) start.Environment[key] = value;
+        foreach (var (key, value) in _settings) start.Environment[key] = value;
         var process = Process.Start(start)!;
         File.AppendAllText(PidFile, $"{process.Id}\n");
         var log = new StreamWriter(LogPath, append: true) { AutoFlush = true };
@@ -67,6 +68,23 @@ public sealed class ChaosHost(string name, int port, string dll, string root, IR
             await Task.Delay(250, cancellationToken);
         }
         throw new TimeoutException($"Host {name} did not answer /healthz within 90 s; see {LogPath}.");
+    }
+
+    /// <summary>Changes a setting (an environment variable) for the next start, as a redeployed container gets it.</summary>
+    public void Set(string key, string value) => _settings[key] = value;
+
+    /// <summary>Starts the instance again unless it answers <c>/healthz</c> (a kill may have been the last thing that happened).</summary>
+    public async Task EnsureUpAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            if ((await http.GetAsync(BaseUrl + "/healthz", cancellationToken)).IsSuccessStatusCode) return;
+        }
+        catch (HttpRequestException)
+        {
+        }
+        await StartAsync(cancellationToken);
     }
 
     /// <summary>SIGKILL: no graceful shutdown; messages stay invisible until their lease lapses, leases stay held.</summary>
