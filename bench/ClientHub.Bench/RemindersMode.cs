@@ -62,16 +62,23 @@ internal static class RemindersMode
             var wakeStart = DateTimeOffset.UtcNow;
             using var stopWake = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var wake = WakeAsync(a.BaseUrl, clock, stopWake.Token);
-            using var firing = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            // The kills go on after the last reminder until all K are made (within the timeout): a timer or activity redelivered
+            // after a kill must not send a reminder again either.
+            using var killTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            killTimeout.CancelAfter(run.Timeout);
             var killing = run.KillLoopAsync([b], run.Kills, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(15), _killsDone, _violations, clock,
-                firing.Token);
+                killTimeout.Token);
             await WaitForRemindersAsync(sendGrid, contacts.Count, wakeStart, clock, ct);
-            await firing.CancelAsync();
+            var killsWhileFiring = Volatile.Read(ref _killsDone.Value);
             await killing;
+            Console.WriteLine($"[{clock.Elapsed.TotalSeconds:0} s] kills: {killsWhileFiring} before the last reminder, "
+                + $"{Volatile.Read(ref _killsDone.Value) - killsWhileFiring} after it");
             // Both instances up again, and a moment for a late reminder (a replayed activity, a redelivered timer) to show up.
             foreach (var host in new[] { a, b }) await host.EnsureUpAsync(ct);
             await Task.Delay(TimeSpan.FromSeconds(10), ct);
-            if (!wake.IsCompleted) Console.WriteLine("The wake call had not answered by the checks; it is given up.");
+            // It answers once every orchestration heard the clock, or after the host's 30 s wait for them: a minute more is plenty.
+            if (await Task.WhenAny(wake, Task.Delay(TimeSpan.FromMinutes(1), ct)) != wake)
+                Console.WriteLine("The wake call had not answered a minute after the checks began; it is given up.");
             await stopWake.CancelAsync();
             await wake;
 
