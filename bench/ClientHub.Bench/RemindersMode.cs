@@ -78,7 +78,7 @@ internal static class RemindersMode
             await Task.Delay(TimeSpan.FromSeconds(10), ct);
             // It answers once every orchestration heard the clock, or after the host's 30 s wait for them: a minute more is plenty.
             if (await Task.WhenAny(wake, Task.Delay(TimeSpan.FromMinutes(1), ct)) != wake)
-                Console.WriteLine("The wake call had not answered a minute after the checks began; it is given up.");
+                Console.WriteLine("The wake call had not answered a minute later; it is given up.");
             await stopWake.CancelAsync();
             await wake;
 
