@@ -20,6 +20,8 @@ public static class ClockWakes
     /// </summary>
     private const int InFlight = 16;
 
+    private static readonly TimeSpan FirstCheckPause = TimeSpan.FromMilliseconds(100), LongestCheckPause = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// Wakes every live instance of <paramref name="orchestration"/> (whose id starts with <paramref name="instanceIdPrefix"/>, when
     /// given) through <paramref name="wake"/>, then waits until each has heard <paramref name="clock"/> or ended. False when
@@ -48,7 +50,9 @@ public static class ClockWakes
         {
             await Parallel.ForEachAsync(woken, checking, async (instanceId, c) =>
             {
-                while (!await HasHeardAsync(client, instanceId, clock)) await Task.Delay(100, c);
+                // Backing off: 16 checks every 100 ms made a fifth of Azurite's requests while 100 reminders fired (bench reminders).
+                for (var pause = FirstCheckPause; !await HasHeardAsync(client, instanceId, clock); pause = Min(pause * 2, LongestCheckPause))
+                    await Task.Delay(pause, c);
             });
             return true;
         }
@@ -57,6 +61,8 @@ public static class ClockWakes
             return false;
         }
     }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     /// <summary>The orchestration has ended, or is waiting again with <paramref name="clock"/> (or a later one) heard.</summary>
     private static async Task<bool> HasHeardAsync(TaskHubClient client, string instanceId, long clock)
