@@ -135,6 +135,7 @@ internal sealed record ProcessRun(string Mode, int Jobs, int Kills, TimeSpan Tim
             var body = await api.PostAsync("/api/jobs/bulk", new { accountIds = chunk, pipelineId }, ct,
                 idempotencyKey: Guid.NewGuid().ToString("N"));
             jobIds.AddRange(body["items"]!.AsArray().Select(j => Id(j!)));
+            Console.Error.WriteLine($"  {jobIds.Count} jobs added");
         }
         return jobIds;
     }
