@@ -115,25 +115,26 @@ public sealed class CallCounters
 
 /// <summary>
 /// The public API as the chaos driver calls it while instances die: a refused or reset connection, a timeout, a 5xx,
-/// a 429 or an Idempotency-Key 409 ("first still in flight") is retried for up to 3 minutes, and counted.
+/// a 429 or an Idempotency-Key 409 ("first still in flight") is retried for up to 3 minutes past one call's timeout, and counted.
 /// Non-idempotent writes during kills carry an Idempotency-Key, so a retry after a lost answer does not apply twice.
 /// </summary>
-public sealed class ResilientApi(string baseUrl, string token, CallCounters counters)
+/// <param name="timeout">How long one call may take; 2 minutes unless given (<see cref="WithTimeout"/>).</param>
+public sealed class ResilientApi(string baseUrl, string token, CallCounters counters, TimeSpan? timeout = null)
 {
-    private static readonly TimeSpan RetryFor = TimeSpan.FromMinutes(3);
+    private readonly TimeSpan _retryFor = TimeSpan.FromMinutes(3) + (timeout ?? TimeSpan.Zero);
 
     private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
     {
         BaseAddress = new Uri(baseUrl),
         // A bulk add of 500 jobs is one request on a busy 2-core machine.
-        Timeout = TimeSpan.FromMinutes(2),
+        Timeout = timeout ?? TimeSpan.FromMinutes(2),
         DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", token) },
     };
 
     public async Task<JsonNode> CallAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken,
         string? idempotencyKey = null)
     {
-        var deadline = DateTime.UtcNow + RetryFor;
+        var deadline = DateTime.UtcNow + _retryFor;
         for (var attempt = 1; ; attempt++)
         {
             string problem;
@@ -163,10 +164,13 @@ public sealed class ResilientApi(string baseUrl, string token, CallCounters coun
                     problem = "timeout";
                 }
             }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{method} {path}: still failing after {RetryFor}: {problem}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{method} {path}: still failing after {_retryFor}: {problem}");
             await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(250 * attempt, 2000)), cancellationToken);
         }
     }
+
+    /// <summary>The same API with a longer (or shorter) timeout for each call.</summary>
+    public ResilientApi WithTimeout(TimeSpan callTimeout) => new(baseUrl, token, counters, callTimeout);
 
     public Task<JsonNode> GetAsync(string path, CancellationToken cancellationToken) => CallAsync(HttpMethod.Get, path, null, cancellationToken);
 

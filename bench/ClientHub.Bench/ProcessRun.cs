@@ -127,8 +127,13 @@ internal sealed record ProcessRun(string Mode, int Jobs, int Kills, TimeSpan Tim
     }
 
     /// <summary>One job per account in <paramref name="pipelineId"/>, 500 a bulk call (each with an Idempotency-Key): their ids.</summary>
+    /// <remarks>
+    /// A bulk call runs each job's first automations; with thousands of jobs in Azurite one took over the 2 minutes other calls get
+    /// (the fifth of a 10,000-job reminders run), so these get 10.
+    /// </remarks>
     public static async Task<List<string>> AddJobsAsync(ResilientApi api, string pipelineId, IEnumerable<string> accountIds, CancellationToken ct)
     {
+        api = api.WithTimeout(TimeSpan.FromMinutes(10));
         var jobIds = new List<string>();
         foreach (var chunk in accountIds.Order().Chunk(500))
         {
