@@ -11,30 +11,4 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=bench/common.sh
 source bench/common.sh
 
-driver_pid=""
-# The driver kills its hosts on the way out; if it was itself killed, its hosts' pids are in hosts.pids.
-kill_hosts() {
-  if [[ -n "$driver_pid" ]]; then kill -KILL "$driver_pid" 2>/dev/null || true; fi
-  if [[ -f "$work/logs/hosts.pids" ]]; then
-    while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done <"$work/logs/hosts.pids"
-  fi
-}
-bench_setup chaos
-BENCH_CLEANUP+=(kill_hosts)
-CLIENTHUB_HOST_DLL="$PWD/functions/ClientHub.Functions/bin/Release/net10.0/ClientHub.Functions.dll"
-export CLIENTHUB_HOST_DLL
-
-mkdir -p "$work/logs"
-rc=0
-dotnet "$BENCH_DLL" chaos --logs "$work/logs" "$@" </dev/null &
-driver_pid=$!
-wait "$driver_pid" || rc=$?
-driver_pid=""
-bench_report
-if ((rc != 0)); then
-  # The hosts' logs are the evidence of a violation: keep them outside the work directory the trap removes.
-  kept="$(mktemp -d "${TMPDIR:-/tmp}/clienthub-chaos-logs.XXXXXX")"
-  cp "$work/logs/"*.log "$kept/" 2>/dev/null || true
-  echo "Host logs kept in $kept"
-fi
-exit "$rc"
+bench_run_hosts chaos "$@"

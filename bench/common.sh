@@ -2,7 +2,8 @@
 # What every bench script does around its run: a work directory removed on exit, the pinned Azurite installed, the bench (and
 # with it the host) built once in Release, a fresh Azurite started on free ports (or AZURITE_PORTS="B Q T") with
 # AzureWebJobsStorage exported for it, and Azurite's CPU time reported at the end (the drivers print the load average).
-# Sourced from the repository root: bench_setup <name>; ...; bench_report.
+# Sourced from the repository root: bench_setup <name>; ...; bench_report. The modes that run host processes and kill them
+# (chaos, reminders) use bench_run_hosts <mode> [args...] instead, which does all of it.
 
 # shellcheck source=scripts/azurite.sh
 source scripts/azurite.sh
@@ -37,4 +38,36 @@ bench_setup() {
 # Azurite's own CPU (setup included) tells whether the emulator, not the engine, was the bottleneck.
 bench_report() {
   echo "Azurite CPU time over its whole life: $(ps -o times= -p "$AZURITE_PID" | tr -d ' ') s"
+}
+
+# Runs `ClientHub.Bench <mode> --logs DIR args...` (a driver that starts two host processes and kills them) on a fresh Azurite;
+# exits with the driver's code. The driver kills its hosts on the way out; if it was itself killed, its hosts' pids are in
+# hosts.pids, killed here. On failure the hosts' logs, the evidence, are kept outside the work directory the trap removes.
+bench_run_hosts() {
+  local mode="$1" rc=0 kept
+  shift
+  bench_setup "$mode"
+  BENCH_DRIVER_PID=""
+  BENCH_CLEANUP+=(bench_kill_hosts)
+  CLIENTHUB_HOST_DLL="$PWD/functions/ClientHub.Functions/bin/Release/net10.0/ClientHub.Functions.dll"
+  export CLIENTHUB_HOST_DLL
+  mkdir -p "$work/logs"
+  dotnet "$BENCH_DLL" "$mode" --logs "$work/logs" "$@" </dev/null &
+  BENCH_DRIVER_PID=$!
+  wait "$BENCH_DRIVER_PID" || rc=$?
+  BENCH_DRIVER_PID=""
+  bench_report
+  if ((rc != 0)); then
+    kept="$(mktemp -d "${TMPDIR:-/tmp}/clienthub-$mode-logs.XXXXXX")"
+    cp "$work/logs/"*.log "$kept/" 2>/dev/null || true
+    echo "Host logs kept in $kept"
+  fi
+  exit "$rc"
+}
+
+bench_kill_hosts() {
+  if [[ -n "${BENCH_DRIVER_PID:-}" ]]; then kill -KILL "$BENCH_DRIVER_PID" 2>/dev/null || true; fi
+  if [[ -f "$work/logs/hosts.pids" ]]; then
+    while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done <"$work/logs/hosts.pids"
+  fi
 }

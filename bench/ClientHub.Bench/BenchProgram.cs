@@ -8,8 +8,8 @@ namespace ClientHub.Bench;
 /// then drives N jobs through a five-stage pipeline on the real host (in process) against the same Azurite and
 /// prints throughput against the ceiling, stage-entry latency and storage operations per transition and automation.
 /// Usage: <c>ClientHub.Bench [--jobs N]</c>; needs <c>AzureWebJobsStorage</c> (bench/run.sh sets it).
-/// Other modes: <c>ClientHub.Bench chaos ...</c> (<see cref="ChaosMode"/>, bench/chaos.sh) and <c>ClientHub.Bench load ...</c>
-/// (<see cref="LoadMode"/>, bench/load.sh).
+/// Other modes: <c>ClientHub.Bench chaos ...</c> (<see cref="ChaosMode"/>, bench/chaos.sh), <c>ClientHub.Bench reminders ...</c>
+/// (<see cref="RemindersMode"/>, bench/reminders.sh) and <c>ClientHub.Bench load ...</c> (<see cref="LoadMode"/>, bench/load.sh).
 /// </summary>
 internal static class BenchProgram
 {
@@ -21,11 +21,11 @@ internal static class BenchProgram
 
     private static async Task<int> Main(string[] args)
     {
-        if (args is ["chaos", ..])
+        if (args is ["chaos" or "reminders", ..])
         {
             using var stop = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-            return await ChaosMode.RunAsync(args[1..], stop.Token);
+            return await (args[0] == "chaos" ? ChaosMode.RunAsync(args[1..], stop.Token) : RemindersMode.RunAsync(args[1..], stop.Token));
         }
         if (args is ["load", ..])
         {

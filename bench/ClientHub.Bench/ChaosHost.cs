@@ -13,6 +13,7 @@ public sealed class ChaosHost(string name, int port, string dll, string root, IR
     : IDisposable
 {
     private readonly object _logLock = new();
+    private readonly Dictionary<string, string> _settings = new(settings);
     private Process? _process;
 
     public string Name => name;
@@ -35,7 +36,7 @@ public sealed class ChaosHost(string name, int port, string dll, string root, IR
         };
         start.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["ASPNETCORE_URLS"] = BaseUrl;
-        foreach (var (key, value) in settings) start.Environment[key] = value;
+        foreach (var (key, value) in _settings) start.Environment[key] = value;
         var process = Process.Start(start)!;
         File.AppendAllText(PidFile, $"{process.Id}\n");
         var log = new StreamWriter(LogPath, append: true) { AutoFlush = true };
@@ -69,6 +70,23 @@ public sealed class ChaosHost(string name, int port, string dll, string root, IR
         throw new TimeoutException($"Host {name} did not answer /healthz within 90 s; see {LogPath}.");
     }
 
+    /// <summary>Changes a setting (an environment variable) for the next start, as a redeployed container gets it.</summary>
+    public void Set(string key, string value) => _settings[key] = value;
+
+    /// <summary>Starts the instance again unless it answers <c>/healthz</c> (a kill may have been the last thing that happened).</summary>
+    public async Task EnsureUpAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            if ((await http.GetAsync(BaseUrl + "/healthz", cancellationToken)).IsSuccessStatusCode) return;
+        }
+        catch (HttpRequestException)
+        {
+        }
+        await StartAsync(cancellationToken);
+    }
+
     /// <summary>SIGKILL: no graceful shutdown; messages stay invisible until their lease lapses, leases stay held.</summary>
     public void Kill()
     {
@@ -97,25 +115,26 @@ public sealed class CallCounters
 
 /// <summary>
 /// The public API as the chaos driver calls it while instances die: a refused or reset connection, a timeout, a 5xx,
-/// a 429 or an Idempotency-Key 409 ("first still in flight") is retried for up to 3 minutes, and counted.
+/// a 429 or an Idempotency-Key 409 ("first still in flight") is retried for up to 3 minutes past one call's timeout, and counted.
 /// Non-idempotent writes during kills carry an Idempotency-Key, so a retry after a lost answer does not apply twice.
 /// </summary>
-public sealed class ResilientApi(string baseUrl, string token, CallCounters counters)
+/// <param name="timeout">How long one call may take; 2 minutes unless given (<see cref="WithTimeout"/>).</param>
+public sealed class ResilientApi(string baseUrl, string token, CallCounters counters, TimeSpan? timeout = null)
 {
-    private static readonly TimeSpan RetryFor = TimeSpan.FromMinutes(3);
+    private readonly TimeSpan _retryFor = TimeSpan.FromMinutes(3) + (timeout ?? TimeSpan.Zero);
 
     private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
     {
         BaseAddress = new Uri(baseUrl),
         // A bulk add of 500 jobs is one request on a busy 2-core machine.
-        Timeout = TimeSpan.FromMinutes(2),
+        Timeout = timeout ?? TimeSpan.FromMinutes(2),
         DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", token) },
     };
 
     public async Task<JsonNode> CallAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken,
         string? idempotencyKey = null)
     {
-        var deadline = DateTime.UtcNow + RetryFor;
+        var deadline = DateTime.UtcNow + _retryFor;
         for (var attempt = 1; ; attempt++)
         {
             string problem;
@@ -145,10 +164,13 @@ public sealed class ResilientApi(string baseUrl, string token, CallCounters coun
                     problem = "timeout";
                 }
             }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{method} {path}: still failing after {RetryFor}: {problem}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{method} {path}: still failing after {_retryFor}: {problem}");
             await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(250 * attempt, 2000)), cancellationToken);
         }
     }
+
+    /// <summary>The same API with a longer (or shorter) timeout for each call.</summary>
+    public ResilientApi WithTimeout(TimeSpan callTimeout) => new(baseUrl, token, counters, callTimeout);
 
     public Task<JsonNode> GetAsync(string path, CancellationToken cancellationToken) => CallAsync(HttpMethod.Get, path, null, cancellationToken);
 

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
-using Azure;
-using Azure.Storage.Queues;
 
 namespace ClientHub.Bench;
 
@@ -14,201 +12,74 @@ namespace ClientHub.Bench;
 /// effect (emails, tasks, invoices, requests), consistent histories, empty poison queues. Exit code 1 on any violation.
 /// Needs <c>AzureWebJobsStorage</c> and a built host (<c>CLIENTHUB_HOST_DLL</c> or the Release build of the repository).
 /// </summary>
-internal static partial class ChaosMode
+internal static class ChaosMode
 {
-    [System.Text.RegularExpressions.GeneratedRegex(@"\b(?=[a-z0-9]*\d)[a-z0-9]{8,}\b|\b\d+\b")]
-    private static partial System.Text.RegularExpressions.Regex KindOf();
-
     private const string WelcomeSubject = "Chaos welcome", BillingSubject = "Chaos billing";
 
-    /// <summary>Concurrent API calls of the driver: enough to keep Azurite's one thread busy, not so many it starves the engine.</summary>
-    private const int Concurrency = 32;
+    private const int Concurrency = ProcessRun.Concurrency;
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(30);
 
-    public static async Task<int> RunAsync(string[] args, CancellationToken ct)
-    {
-        int jobs = 1000, kills = 20, timeoutMinutes = 30, seed = Environment.TickCount;
-        string? logDir = null;
-        for (var i = 0; i < args.Length; i++)
-        {
-            var ok = i + 1 < args.Length;
-            switch (args[i])
-            {
-                case "--jobs" when ok: jobs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--kills" when ok: kills = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--timeout-min" when ok: timeoutMinutes = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--seed" when ok: seed = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--logs" when ok: logDir = args[++i]; break;
-                default:
-                    Console.Error.WriteLine("usage: ClientHub.Bench chaos [--jobs N] [--kills K] [--timeout-min M] [--seed S] [--logs DIR]");
-                    return 2;
-            }
-        }
-        var storage = Environment.GetEnvironmentVariable("AzureWebJobsStorage");
-        if (string.IsNullOrEmpty(storage))
-        {
-            Console.Error.WriteLine("error: AzureWebJobsStorage is not set; run bench/chaos.sh, which starts a private Azurite.");
-            return 2;
-        }
-        var root = RepositoryRoot();
-        var dll = Environment.GetEnvironmentVariable("CLIENTHUB_HOST_DLL") is { Length: > 0 } d
-            ? d : Path.Combine(root, "functions", "ClientHub.Functions", "bin", "Release", "net10.0", "ClientHub.Functions.dll");
-        if (!File.Exists(dll))
-        {
-            Console.Error.WriteLine($"error: no host build at {dll}; build functions/ClientHub.Functions in Release first.");
-            return 2;
-        }
-        logDir ??= Directory.CreateTempSubdirectory("clienthub-chaos-logs.").FullName;
-        Directory.CreateDirectory(logDir);
-
-        var run = new ChaosRun(jobs, kills, TimeSpan.FromMinutes(timeoutMinutes), new Random(seed), storage, dll, root, logDir);
-        Console.WriteLine($"chaos: {jobs} jobs, {kills} kills, seed {seed}, timeout {timeoutMinutes} min; host logs in {logDir}");
-        Console.WriteLine($"Load average at the start: {BenchProgram.LoadAverage()} on {Environment.ProcessorCount} cores");
-        return await run.RunAsync(ct);
-    }
-
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "ClientHub.Functions.sln"))) return dir.FullName;
-        return Directory.GetCurrentDirectory();
-    }
+    public static async Task<int> RunAsync(string[] args, CancellationToken ct) =>
+        ProcessRun.FromArgs("chaos", args, jobs: 1000, kills: 20, timeoutMinutes: 30) is { } run ? await new ChaosRun(run).RunAsync(ct) : 2;
 
     private sealed record Setup(ResilientApi Api, string PipelineId, IReadOnlyList<string> StageIds, IReadOnlyList<int> AutomationsPerStage,
         IReadOnlyDictionary<string, string> ContactByAccount);
 
-    private sealed class ChaosRun(int jobs, int kills, TimeSpan timeout, Random random, string storage, string dll, string root, string logDir)
+    private sealed class ChaosRun(ProcessRun run)
     {
-        private readonly string _prefix = "c" + Guid.NewGuid().ToString("N")[..12];
-        private readonly CallCounters _counters = new();
-        private readonly List<string> _violations = [];
+        private readonly Violations _violations = new();
         private readonly SemaphoreSlim _slots = new(Concurrency);
-        private int _killsDone, _completionErrors;
+        private readonly StrongBox<int> _killsDone = new();
+        private int _completionErrors;
 
-        private void Violation(string text)
-        {
-            lock (_violations) _violations.Add(text);
-        }
+        private int KillsDone => Volatile.Read(ref _killsDone.Value);
+
+        private void Violation(string text) => _violations.Add(text);
 
         public async Task<int> RunAsync(CancellationToken ct)
         {
             var clock = Stopwatch.StartNew();
             await using var sendGrid = await SendGridStub.StartAsync(ct, record: true);
-            var common = new Dictionary<string, string>
-            {
-                ["AzureWebJobsStorage"] = storage,
-                ["ClientHub__StoragePrefix"] = _prefix,
-                ["ClientHub__BootstrapToken"] = BenchHost.BootstrapToken,
-                ["ClientHub__SendGrid__ApiKey"] = "SG.chaos-key",
-                ["ClientHub__SendGrid__Host"] = sendGrid.Url,
-                ["ClientHub__SendGrid__ActivityCheck"] = "true",
-                ["ClientHub__Queues__MaxPollingInterval"] = "00:00:00.500",
-                ["Logging__LogLevel__Default"] = "Warning",
-            };
-            var ports = FreePorts(2);
-            using var a = new ChaosHost("a", ports[0], dll, root, new Dictionary<string, string>(common)
-            {
-                ["ClientHub__Roles"] = "http,queues", ["ClientHub__DurableTask__WorkerId"] = "chaos-a",
-            }, logDir);
-            using var b = new ChaosHost("b", ports[1], dll, root, new Dictionary<string, string>(common)
-            {
-                ["ClientHub__Roles"] = "queues,timers", ["ClientHub__DurableTask__WorkerId"] = "chaos-b",
-            }, logDir);
+            var (a, b) = run.Hosts(sendGrid.Url);
+            using var hostA = a;
+            using var hostB = b;
             await Task.WhenAll(a.StartAsync(ct), b.StartAsync(ct));
             Console.WriteLine($"[{clock.Elapsed.TotalSeconds:0} s] hosts up: A {a.BaseUrl} (http,queues), B {b.BaseUrl} (queues,timers), "
-                + $"prefix {_prefix}");
+                + $"prefix {run.Prefix}");
 
             var setup = await SetUpAsync(a.BaseUrl, ct);
-            Console.WriteLine($"[{clock.Elapsed.TotalSeconds:0} s] firm, pipeline and {jobs} accounts created");
+            Console.WriteLine($"[{clock.Elapsed.TotalSeconds:0} s] firm, pipeline and {run.Jobs} accounts created");
             var added = Stopwatch.StartNew();
-            var jobIds = new List<string>();
-            foreach (var chunk in setup.ContactByAccount.Keys.Order().Chunk(500))
-            {
-                var body = await setup.Api.PostAsync("/api/jobs/bulk", new { accountIds = chunk, pipelineId = setup.PipelineId }, ct,
-                    idempotencyKey: Guid.NewGuid().ToString("N"));
-                jobIds.AddRange(body["items"]!.AsArray().Select(j => j!["id"]!.GetValue<string>()));
-            }
+            var jobIds = await ProcessRun.AddJobsAsync(setup.Api, setup.PipelineId, setup.ContactByAccount.Keys, ct);
             Console.WriteLine($"[{clock.Elapsed.TotalSeconds:0} s] {jobIds.Count} jobs added in {added.Elapsed.TotalSeconds:0} s; killing starts");
 
             using var driveDone = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var killing = KillLoopAsync([a, b], clock, driveDone.Token);
+            var killing = run.KillLoopAsync([a, b], run.Kills, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), _killsDone, _violations, clock,
+                driveDone.Token);
             var remaining = await DriveAsync(setup, jobIds, clock, ct);
             await driveDone.CancelAsync();
             await killing;
-            if (_killsDone < kills) Console.WriteLine($"note: the jobs finished after {_killsDone} of {kills} kills; the rest were not made");
+            if (KillsDone < run.Kills) Console.WriteLine($"note: the jobs finished after {KillsDone} of {run.Kills} kills; the rest were not made");
             // Both instances up again (a kill may have been the last thing that happened), and a moment for any late effect
             // (a replayed activity, a redelivered message) to show up before the effects are counted.
-            foreach (var host in new[] { a, b }) await EnsureUpAsync(host, ct);
+            foreach (var host in new[] { a, b }) await host.EnsureUpAsync(ct);
             await Task.Delay(TimeSpan.FromSeconds(10), ct);
 
             await CheckAsync(setup, jobIds, remaining, sendGrid, ct);
             var seconds = clock.Elapsed.TotalSeconds;
-            Console.WriteLine($"API calls retried: {_counters.ConnectionErrors} connection errors, {_counters.Timeouts} timeouts, "
-                + $"{_counters.ServerErrors} 5xx, {_counters.Conflicts} 409/429; item completions that failed and were retried: {_completionErrors}");
+            Console.WriteLine($"{run.RetriedCalls()}; item completions that failed and were retried: {_completionErrors}");
             Console.WriteLine($"Load average at the end: {BenchProgram.LoadAverage()} on {Environment.ProcessorCount} cores");
-            // Emails whose attempt died between SendGrid and the mark (host log events 5009 and 5010, logged at Warning).
-            var logs = new[] { a, b }.SelectMany(h => File.Exists(h.LogPath) ? File.ReadLines(h.LogPath) : []).ToList();
-            Console.WriteLine($"Emails retaken after a kill: {logs.Count(l => l.Contains("SendGrid had taken it"))} found at the stub's activity "
-                + $"feed, {logs.Count(l => l.Contains("does not show it: sent again"))} sent again");
-            // By kind first (ids and numbers blanked), so a run with hundreds of violations still says what went wrong.
-            foreach (var kind in _violations.GroupBy(v => KindOf().Replace(v, "#")).OrderByDescending(g => g.Count()))
-                Console.WriteLine($"violations x{kind.Count()}: {kind.Key}");
-            foreach (var v in _violations.Take(50)) Console.WriteLine($"VIOLATION {v}");
-            if (_violations.Count > 50) Console.WriteLine($"... and {_violations.Count - 50} more");
-            Console.WriteLine($"chaos: {jobIds.Count} jobs, {_killsDone} kills, {_violations.Count} violations, {seconds:0} s");
+            Console.WriteLine(ProcessRun.RetakenEmails(a, b));
+            _violations.Print();
+            Console.WriteLine($"chaos: {jobIds.Count} jobs, {KillsDone} kills, {_violations.Count} violations, {seconds:0} s");
             return _violations.Count == 0 ? 0 : 1;
-        }
-
-        private static async Task EnsureUpAsync(ChaosHost host, CancellationToken ct)
-        {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            try
-            {
-                if ((await http.GetAsync(host.BaseUrl + "/healthz", ct)).IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await host.StartAsync(ct);
-        }
-
-        /// <summary>K times: wait 2–10 s, SIGKILL a random instance, start it again with the same worker id (as a restarted container).</summary>
-        private async Task KillLoopAsync(ChaosHost[] hosts, Stopwatch clock, CancellationToken ct)
-        {
-            try
-            {
-                for (var k = 0; k < kills; k++)
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(random.Next(2000, 10001)), ct);
-                    var host = hosts[random.Next(hosts.Length)];
-                    host.Kill();
-                    Interlocked.Increment(ref _killsDone);
-                    var down = Stopwatch.StartNew();
-                    // Not cancelled with the drive: a killed instance always comes back before the checks.
-                    await host.StartAsync(CancellationToken.None);
-                    Console.WriteLine($"[{clock.Elapsed.TotalSeconds:0} s] kill {k + 1}: {host.Name} killed, "
-                        + $"back after {down.Elapsed.TotalSeconds:0.0} s");
-                }
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-            }
-            catch (Exception e) when (e is TimeoutException or InvalidOperationException)
-            {
-                // An instance that does not come back is a finding, not a crash of the driver: the checks still run.
-                Violation($"restart failed: {e.Message}");
-            }
         }
 
         private async Task<Setup> SetUpAsync(string baseUrl, CancellationToken ct)
         {
-            var bootstrap = new ResilientApi(baseUrl, BenchHost.BootstrapToken, _counters);
-            var firm = await bootstrap.PostAsync("/api/firms",
-                new { name = "Chaos CPA", timeZone = "Europe/Paris", owner = new { name = "Olive Owner", email = "owner@firm.example.com" } }, ct);
-            var api = new ResilientApi(baseUrl, firm["apiKey"]!.GetValue<string>(), _counters);
-            var ownerId = firm["ownerId"]!.GetValue<string>();
+            var (api, ownerId) = await run.CreateFirmAsync(baseUrl, "Chaos CPA", ct);
             await api.PostAsync("/api/tags", new { name = "Chaos", color = "#cc3300" }, ct);
             var status = Id(await api.PostAsync("/api/client-facing-statuses", new { name = "In progress", description = "We are on it" }, ct));
             async Task<string> Template(object body) => Id(await api.PostAsync("/api/templates", body, ct));
@@ -249,18 +120,7 @@ internal static partial class ChaosMode
             }, ct);
             var stageIds = pipeline["stages"]!.AsArray().Select(s => Id(s!)).ToList();
 
-            var contacts = new ConcurrentDictionary<string, string>();
-            var parallel = new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = ct };
-            await Parallel.ForEachAsync(Enumerable.Range(1, jobs), parallel,
-                async (i, c) =>
-                {
-                    var account = Id(await api.PostAsync("/api/accounts",
-                        new { name = $"Client {i:D4}", type = "Individual", tags = Array.Empty<string>() }, c));
-                    var email = $"client{i:D4}@chaos.example.com";
-                    await api.PostAsync($"/api/accounts/{account}/contacts",
-                        new { name = $"Casey Client{i:D4}", email, notify = true, portalAccess = false }, c);
-                    contacts[account] = email;
-                });
+            var contacts = await run.CreateClientsAsync(api, ct);
             return new Setup(api, Id(pipeline), stageIds, [intake.Length, bill.Length, 0], contacts);
         }
 
@@ -274,7 +134,7 @@ internal static partial class ChaosMode
             var remaining = jobIds.ToHashSet();
             var handled = new ConcurrentDictionary<string, int>();
             var working = new ConcurrentDictionary<string, Task>();
-            var deadline = DateTime.UtcNow + timeout;
+            var deadline = DateTime.UtcNow + run.Timeout;
             var nextProgress = clock.Elapsed + ProgressInterval;
             while (remaining.Count > 0 && DateTime.UtcNow < deadline)
             {
@@ -324,7 +184,7 @@ internal static partial class ChaosMode
                     var where = list.GroupBy(j => $"{j["stageName"]}/{j["automation"]!["state"]}/{j["pendingItems"]}")
                         .OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}");
                     Console.Error.WriteLine($"  [{clock.Elapsed.TotalSeconds:0} s] {jobIds.Count - remaining.Count} of {jobIds.Count} jobs done, "
-                        + $"{_killsDone} kills; list read {took.TotalMilliseconds:0} ms; stage/state/pending: {string.Join(", ", where)}");
+                        + $"{KillsDone} kills; list read {took.TotalMilliseconds:0} ms; stage/state/pending: {string.Join(", ", where)}");
                     nextProgress = clock.Elapsed + ProgressInterval;
                 }
                 // A read of 1,000 cards costs Azurite much more than one of 100: wait at least as long as it took.
@@ -402,7 +262,7 @@ internal static partial class ChaosMode
 
             // Emails: exactly one per sendEmail automation per contact; no (contact, subject) twice.
             var emails = sendGrid.Recorded.ToList();
-            var counts = emails.GroupBy(e => e).ToDictionary(g => g.Key, g => g.Count());
+            var counts = emails.GroupBy(e => (e.To, e.Subject)).ToDictionary(g => g.Key, g => g.Count());
             var contacts = setup.ContactByAccount.Values.ToHashSet(StringComparer.OrdinalIgnoreCase);
             foreach (var contact in contacts)
                 foreach (var subject in new[] { WelcomeSubject, BillingSubject })
@@ -431,19 +291,7 @@ internal static partial class ChaosMode
             });
             Console.WriteLine($"Items: {string.Join(", ", itemCounts.OrderBy(kv => kv.Key).Select(kv => $"{kv.Value} {kv.Key}s"))}");
 
-            // Poison queues: a message there is work given up on.
-            foreach (var queue in new[] { "links", "notices", "webhookevents" })
-            {
-                var name = $"{_prefix}-{queue}-poison";
-                try
-                {
-                    var peeked = await new QueueClient(storage, name).PeekMessagesAsync(32, ct);
-                    if (peeked.Value.Length > 0) Violation($"poison queue {name}: {peeked.Value.Length} message(s), e.g. {peeked.Value[0].Body}");
-                }
-                catch (RequestFailedException e) when (e.Status == 404)
-                {
-                }
-            }
+            await run.CheckPoisonQueuesAsync(_violations, ct);
         }
 
         /// <summary>
@@ -483,15 +331,6 @@ internal static partial class ChaosMode
                     Violation($"job {jobId}: entry {i + 1} has {automations[i]} automation records, expected {setup.AutomationsPerStage[s]}");
         }
 
-        private static string Id(JsonNode node) => node["id"]!.GetValue<string>();
-
-        private static int[] FreePorts(int n)
-        {
-            var listeners = Enumerable.Range(0, n).Select(_ => new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0)).ToList();
-            listeners.ForEach(l => l.Start());
-            var ports = listeners.Select(l => ((System.Net.IPEndPoint)l.LocalEndpoint).Port).ToArray();
-            listeners.ForEach(l => l.Stop());
-            return ports;
-        }
+        private static string Id(JsonNode node) => ProcessRun.Id(node);
     }
 }

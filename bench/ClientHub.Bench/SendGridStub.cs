@@ -23,8 +23,8 @@ public sealed partial class SendGridStub : IAsyncDisposable
 
     public int Received => Volatile.Read(ref _received);
 
-    /// <summary>(recipient, subject) of every email, kept only when started with <c>record: true</c> (the chaos mode counts them).</summary>
-    public ConcurrentQueue<(string To, string Subject)> Recorded { get; } = new();
+    /// <summary>Every email (recipient, subject, when taken), kept only when started with <c>record: true</c> (chaos, reminders).</summary>
+    public ConcurrentQueue<RecordedEmail> Recorded { get; } = new();
 
     /// <summary>The message id each email was taken under, by each of its custom arguments (<c>name=value</c>).</summary>
     private readonly ConcurrentDictionary<string, string> _byCustomArg = new();
@@ -50,7 +50,8 @@ public sealed partial class SendGridStub : IAsyncDisposable
                 var mail = (await JsonNode.ParseAsync(context.Request.Body))!;
                 foreach (var p in mail["personalizations"]!.AsArray())
                 foreach (var to in p!["to"]!.AsArray())
-                    stub.Recorded.Enqueue((to!["email"]!.GetValue<string>(), (p["subject"] ?? mail["subject"])?.GetValue<string>() ?? ""));
+                    stub.Recorded.Enqueue(new RecordedEmail(to!["email"]!.GetValue<string>(),
+                        (p["subject"] ?? mail["subject"])?.GetValue<string>() ?? "", DateTimeOffset.UtcNow));
                 foreach (var (name, value) in mail["custom_args"]?.AsObject() ?? []) stub._byCustomArg[$"{name}={value}"] = id;
             }
             else await context.Request.Body.CopyToAsync(Stream.Null);
@@ -75,3 +76,6 @@ public sealed partial class SendGridStub : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 }
+
+/// <summary>One email the stub took: to whom, its subject, and when it arrived (the stub's clock).</summary>
+public sealed record RecordedEmail(string To, string Subject, DateTimeOffset At);

@@ -57,8 +57,9 @@ public static class ClientHubApplication
 
         var services = builder.Services;
         services.AddOptions<ClientHubOptions>().Bind(configuration.GetSection(ClientHubOptions.Section)).ValidateOnStart();
-        var clockEnabled = configuration.GetValue<bool>("ClientHub:Testing:EnableClock");
-        services.AddSingleton<TimeProvider>(clockEnabled ? new TestClock() : TimeProvider.System);
+        // Read here, not through IOptions: the clock is needed while the services are composed. A negative offset throws at start.
+        var testing = configuration.GetSection($"{ClientHubOptions.Section}:Testing").Get<ClientHubOptions.TestingOptions>();
+        services.AddSingleton<TimeProvider>(testing is { EnableClock: true } ? new TestClock(testing.ClockOffset) : TimeProvider.System);
 
         services.AddClientHubTelemetry(configuration, builder.Environment);
         services.AddClientHubStorage(configuration);

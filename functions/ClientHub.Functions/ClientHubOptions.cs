@@ -17,5 +17,11 @@ public sealed class ClientHubOptions
     {
         /// <summary>Enables the test clock endpoints. Never on in production.</summary>
         public bool EnableClock { get; set; }
+
+        /// <summary>
+        /// Where the test clock starts, ahead of the system clock (only with <see cref="EnableClock"/>). The test clock is per
+        /// process; instances started with the same offset agree on the time, as the reminders benchmark needs across restarts.
+        /// </summary>
+        public TimeSpan ClockOffset { get; set; }
     }
 }

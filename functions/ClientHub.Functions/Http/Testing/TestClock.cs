@@ -9,6 +9,14 @@ public sealed class TestClock : TimeProvider
 {
     private long _offsetTicks;
 
+    /// <param name="offset">How far ahead of the system clock it starts (<c>ClientHub:Testing:ClockOffset</c>).</param>
+    public TestClock(TimeSpan offset = default)
+    {
+        if (offset < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(offset), "The test clock starts at the system clock or later "
+            + "(ClientHub:Testing:ClockOffset must not be negative).");
+        _offsetTicks = offset.Ticks;
+    }
+
     public TimeSpan Offset => TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
 
     public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Offset;
