@@ -304,7 +304,9 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
         return new ListPage<LinkedItem>([], null);
     }
 
-    /// <summary>The row that shows an item linked by hand among a job's items, as of <paramref name="item"/>, in entry <paramref name="entrySeq"/>.</summary>
+    /// <summary>
+    /// The row that shows an item linked by hand among a job's items, as of <paramref name="item"/>, in entry <paramref name="entrySeq"/>.
+    /// </summary>
     public static TableTransactionAction PutLink(FirmId firmId, JobId jobId, LinkedItem item, int entrySeq) =>
         new(TableTransactionActionType.UpsertReplace, new TableEntity(PartitionKey(firmId, jobId), LinkRowKey(item.Id))
         {
@@ -315,7 +317,8 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
     /// <summary>The link row of an item linked to the job by hand; null when there is none (yet).</summary>
     public async Task<ItemLink?> GetLinkAsync(FirmId firmId, JobId jobId, string itemId, CancellationToken cancellationToken)
     {
-        var row = await Table.GetEntityIfExistsAsync<TableEntity>(PartitionKey(firmId, jobId), LinkRowKey(itemId), cancellationToken: cancellationToken);
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(PartitionKey(firmId, jobId), LinkRowKey(itemId),
+            cancellationToken: cancellationToken);
         return row.HasValue ? ToLink(row.Value!) : null;
     }
 

@@ -48,7 +48,8 @@ public static class StaffAndTagDocuments
     public static Task<(UniqueWrite Outcome, ETag ETag)> ReplaceStaffAsync(this FirmDocuments documents, FirmId firmId, StaffMember current,
         StaffMember updated, ETag ifMatch, CancellationToken cancellationToken)
     {
-        List<TableTransactionAction> actions = [new(TableTransactionActionType.UpdateReplace, Row(firmId, DocumentKinds.Staff, updated.Id, updated), ifMatch)];
+        List<TableTransactionAction> actions =
+            [new(TableTransactionActionType.UpdateReplace, Row(firmId, DocumentKinds.Staff, updated.Id, updated), ifMatch)];
         var emailChanged = EmailRowKey(updated.Email) != EmailRowKey(current.Email);
         if (emailChanged)
         {
@@ -82,7 +83,8 @@ public static class StaffAndTagDocuments
         FirmDocuments.RowKey(DocumentKinds.StaffEmail, Uri.EscapeDataString(email.Trim().ToLowerInvariant()));
 
     private static string TagNameRowKey(string name) =>
-        FirmDocuments.RowKey(DocumentKinds.TagName, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name.Trim().ToUpperInvariant()))));
+        FirmDocuments.RowKey(DocumentKinds.TagName,
+            Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name.Trim().ToUpperInvariant()))));
 
     private static TableEntity EmailRow(FirmId firmId, StaffMember member) =>
         new(firmId.Value, EmailRowKey(member.Email)) { [StaffIdColumn] = member.Id };
