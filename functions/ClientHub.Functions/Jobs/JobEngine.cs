@@ -70,15 +70,22 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     /// Decides and commits a transition of an existing job. <paramref name="decide"/> returns null
     /// when there is nothing to write. Returns null when the job does not exist (or is another firm's).
     /// </summary>
+    /// <remarks>
+    /// A conflict re-reads only the job: its pipeline and account, read once for the call, stay as they were (a job never changes
+    /// either). The next attempt waits a random moment that grows with the attempts, so that writers racing for one job take turns.
+    /// </remarks>
     public async Task<(Versioned<Job> Job, JobWrite? Write)?> TransitionAsync(FirmId firmId, JobId jobId, ETag? ifMatch,
         Func<JobContext, Task<JobWrite?>> decide, CancellationToken cancellationToken)
     {
+        JobContext? context = null;
         for (var attempt = 1; ; attempt++)
         {
             var current = await store.GetAsync(firmId, jobId, cancellationToken);
             if (current is null) return null;
             if (ifMatch is { } expected && expected != ETag.All && expected != current.ETag) throw new PreconditionFailed("job");
-            var context = await LoadContextAsync(current, cancellationToken);
+            context = context is { } known && known.Pipeline.Id == current.Value.PipelineId && known.Account.Id == current.Value.AccountId
+                ? known with { Current = current }
+                : await LoadContextAsync(current, cancellationToken);
             var write = await decide(context);
             if (write is null) return (current, null);
             try
@@ -91,6 +98,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
                 if (ifMatch is { } m && m != ETag.All) throw new PreconditionFailed("job");
                 if (attempt == MaxAttempts) throw KeptChanging("job");
                 Log.Conflict(logger, jobId, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5 * attempt)), cancellationToken);
             }
         }
     }
