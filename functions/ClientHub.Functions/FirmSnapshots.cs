@@ -12,7 +12,8 @@ namespace ClientHub.Functions;
 /// <remarks>
 /// A copy is stored under the stamp read <em>before</em> the list, so a write landing in between leaves a copy newer than its stamp,
 /// which the next request replaces; never an older one. Copies also expire after a few minutes, which bounds what a writer that does
-/// not stamp (an older version of the host during a rolling deployment) could leave stale.
+/// not stamp (an older version of the host during a rolling deployment) could leave stale. A request's snapshot is as current
+/// as its sign-in's stamps: a request that changes a stamped kind answers with what it wrote, not through the snapshot.
 /// </remarks>
 public sealed class FirmSnapshots(FirmDocuments documents, IMemoryCache cache)
 {
