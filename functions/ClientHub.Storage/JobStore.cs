@@ -130,14 +130,22 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
         actions.AddRange(outbox.Select(Insert));
         actions.AddRange(extra);
 
-        // Azurite accepts a batch that mixes partitions; Azure rejects it. Fail here, the same way everywhere.
-        if (actions.Any(a => a.Entity.PartitionKey != pk))
-            throw new InvalidOperationException("A job transaction may only touch the job's own partition.");
-
-        var responses = outbox.Count > 0
-            ? await marks.UnderMarkAsync(pk, () => Table.SubmitTransactionAsync(actions, cancellationToken), cancellationToken)
-            : await Table.SubmitTransactionAsync(actions, cancellationToken);
+        var responses = await SubmitAsync(pk, actions, underMark: outbox.Count > 0, cancellationToken);
         return new CommittedJob(job, responses.Value[0].Headers.ETag ?? default, outbox);
+    }
+
+    /// <summary>
+    /// One transaction of partition <paramref name="pk"/>; one that writes outbox rows runs under the partition's outbox mark, so the
+    /// sweeper finds what a crash leaves undispatched.
+    /// </summary>
+    private Task<Response<IReadOnlyList<Response>>> SubmitAsync(string pk, IReadOnlyList<TableTransactionAction> actions, bool underMark,
+        CancellationToken cancellationToken)
+    {
+        // Azurite accepts a batch that mixes partitions; Azure rejects it. Fail here, the same way everywhere.
+        if (actions.Any(a => a.Entity.PartitionKey != pk)) throw new InvalidOperationException($"A transaction may only touch partition {pk}.");
+        return underMark
+            ? marks.UnderMarkAsync(pk, () => Table.SubmitTransactionAsync(actions, cancellationToken), cancellationToken)
+            : Table.SubmitTransactionAsync(actions, cancellationToken);
     }
 
     /// <summary>What the board and list projection shows of a job, as a tuple so that two compare by value.</summary>
@@ -227,11 +235,7 @@ public sealed class JobStore(TableServiceClient tables, StorageNames names, Outb
     public async Task CommitItemsAsync(FirmId firmId, IReadOnlyList<TableTransactionAction> items, IReadOnlyList<OutboxRow> outbox,
         CancellationToken cancellationToken)
     {
-        var pk = PartitionKey(firmId, ItemIds.NoJob);
-        TableTransactionAction[] actions = [.. items, .. outbox.Select(Insert)];
-        if (actions.Any(a => a.Entity.PartitionKey != pk)) throw new InvalidOperationException("Only items of no job are committed here.");
-        Task<Response<IReadOnlyList<Response>>> Write() => Table.SubmitTransactionAsync(actions, cancellationToken);
-        await (outbox.Count > 0 ? marks.UnderMarkAsync(pk, Write, cancellationToken) : Write());
+        await SubmitAsync(PartitionKey(firmId, ItemIds.NoJob), [.. items, .. outbox.Select(Insert)], underMark: outbox.Count > 0, cancellationToken);
     }
 
     private static TableEntity ItemEntity(FirmId firmId, LinkedItem item)
