@@ -72,7 +72,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
     /// </summary>
     /// <remarks>
     /// A conflict re-reads only the job: its pipeline and account, read once for the call, stay as they were (a job never changes
-    /// either). The next attempt waits a random moment that grows with the attempts, so that writers racing for one job take turns.
+    /// either). The next attempt waits first (<see cref="BackOffAsync"/>).
     /// </remarks>
     public async Task<(Versioned<Job> Job, JobWrite? Write)?> TransitionAsync(FirmId firmId, JobId jobId, ETag? ifMatch,
         Func<JobContext, Task<JobWrite?>> decide, CancellationToken cancellationToken)
@@ -98,7 +98,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
                 if (ifMatch is { } m && m != ETag.All) throw new PreconditionFailed("job");
                 if (attempt == MaxAttempts) throw KeptChanging("job");
                 Log.Conflict(logger, jobId, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5 * attempt)), cancellationToken);
+                await BackOffAsync(attempt, cancellationToken);
             }
         }
     }
@@ -144,6 +144,10 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
             Log.DispatchLeftToSweeper(logger, e, owner);
         }
     }
+
+    /// <summary>After a lost If-Match race: a random moment that grows with the attempts, so that writers racing for one row take turns.</summary>
+    private static Task BackOffAsync(int attempt, CancellationToken cancellationToken) =>
+        Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5 * attempt)), cancellationToken);
 
     private static KeptChanging KeptChanging(string what) =>
         new($"The {what} kept changing while this change was decided ({MaxAttempts} attempts); send it again.");
@@ -231,6 +235,7 @@ public sealed class JobEngine(JobStore store, FirmDocuments documents, OutboxDis
                 catch (RequestFailedException e) when (e.Status is 412)
                 {
                     if (attempt == MaxAttempts) throw KeptChanging("item");
+                    await BackOffAsync(attempt, cancellationToken);
                 }
             }
         }
