@@ -100,39 +100,51 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobOrchestration, string>
         }
         if (progress.Ended) return "ended";
 
-        var due = progress.Reminders.Where(r => r.DueAt <= progress.Now).ToList();
-        var overdue = progress.StageLimit is { } limit && limit.DueAt <= progress.Now ? limit : null;
-        if (due.Count > 0 || overdue is not null)
+        if (!await SendDueAsync(context, input, progress))
         {
-            foreach (var reminder in due)
+            // The test clock waits for this before it answers: every due timer has fired by then.
+            context.SetCustomStatus(input.Clock);
+            var sleep = progress.NextDueAt is { } dueAt ? EternalOrchestration.Sleep(dueAt - progress.Now) : (TimeSpan?)null;
+            var wake = await SleepAsync(context, sleep);
+            if (wake is { Run: not null } or { Clock: 0 })
             {
-                var send = new ReminderRun(input.FirmId, input.JobId, reminder.ItemId, reminder.Sequence, reminder.DueAt);
-                await context.CallActivityAsync(SendReminderActivity.Name, send, Retry);
+                context.ContinueAsNew(input with { Run = wake.Run, Clock = Math.Max(input.Clock, wake.Clock) }, preserveUnprocessedEvents: true);
+                return "";
             }
-            if (overdue is not null)
-            {
-                var flag = new StageLimitRun(input.FirmId, input.JobId, overdue.EntrySeq, overdue.DueAt);
-                await context.CallActivityAsync(FlagStageOverdueActivity.Name, flag, Retry);
-            }
-            context.ContinueAsNew(input with { Run = null }, preserveUnprocessedEvents: true);
-            return "";
+            // The timer fired (or the test clock moved): what is due by then goes out now, without reading the job first (each
+            // send re-checks its item and job); the next execution reads where the job stands.
+            var now = wake is null ? progress.Now + sleep!.Value : new DateTimeOffset(wake.Clock, TimeSpan.Zero);
+            await SendDueAsync(context, input, progress with { Now = now });
+            input = input with { Clock = Math.Max(input.Clock, wake?.Clock ?? 0) };
         }
+        context.ContinueAsNew(input with { Run = null }, preserveUnprocessedEvents: true);
+        return "";
+    }
 
-        // The test clock waits for this before it answers: every due timer has fired by then.
-        context.SetCustomStatus(input.Clock);
+    /// <summary>Sends the reminders due by the progress's time and flags the stage limit if it has passed; false when nothing was due.</summary>
+    private static async Task<bool> SendDueAsync(TaskOrchestrationContext context, JobOrchestration input, JobProgress progress)
+    {
+        var due = progress.Reminders.Where(r => r.DueAt <= progress.Now).ToList();
+        foreach (var reminder in due)
+        {
+            var send = new ReminderRun(input.FirmId, input.JobId, reminder.ItemId, reminder.Sequence, reminder.DueAt);
+            await context.CallActivityAsync(SendReminderActivity.Name, send, Retry);
+        }
+        if (progress.StageLimit is not { } limit || limit.DueAt > progress.Now) return due.Count > 0;
+        var flag = new StageLimitRun(input.FirmId, input.JobId, limit.EntrySeq, limit.DueAt);
+        await context.CallActivityAsync(FlagStageOverdueActivity.Name, flag, Retry);
+        return true;
+    }
+
+    /// <summary>Waits for a wake (returned) or, when <paramref name="sleep"/> is given, for that long at most (null: the timer fired).</summary>
+    private static async Task<JobWake?> SleepAsync(TaskOrchestrationContext context, TimeSpan? sleep)
+    {
         using var cancel = new CancellationTokenSource();
         var wake = context.WaitForExternalEvent<JobWake>(WakeEvent, cancel.Token);
-        if (progress.NextDueAt is { } dueAt)
-        {
-            var sleep = EternalOrchestration.Sleep(dueAt - progress.Now);
-            await Task.WhenAny(wake, context.CreateTimer(context.CurrentUtcDateTime + sleep, cancel.Token));
-        }
+        if (sleep is { } timer) await Task.WhenAny(wake, context.CreateTimer(context.CurrentUtcDateTime + timer, cancel.Token));
         else await wake;
         cancel.Cancel();
-        context.ContinueAsNew(wake.IsCompletedSuccessfully
-            ? input with { Run = wake.Result.Run, Clock = Math.Max(input.Clock, wake.Result.Clock) }
-            : input with { Run = null }, preserveUnprocessedEvents: true);
-        return "";
+        return wake.IsCompletedSuccessfully ? wake.Result : null;
     }
 
     /// <summary>Runs <paramref name="run"/> (or only reads the job); once retries are spent, the job shows the automation failed.</summary>
