@@ -9,7 +9,8 @@ namespace ClientHub.Bench;
 /// prints throughput against the ceiling, stage-entry latency and storage operations per transition and automation.
 /// Usage: <c>ClientHub.Bench [--jobs N]</c>; needs <c>AzureWebJobsStorage</c> (bench/run.sh sets it).
 /// Other modes: <c>ClientHub.Bench chaos ...</c> (<see cref="ChaosMode"/>, bench/chaos.sh), <c>ClientHub.Bench reminders ...</c>
-/// (<see cref="RemindersMode"/>, bench/reminders.sh) and <c>ClientHub.Bench load ...</c> (<see cref="LoadMode"/>, bench/load.sh).
+/// (<see cref="RemindersMode"/>, bench/reminders.sh), <c>ClientHub.Bench load ...</c> (<see cref="LoadMode"/>, bench/load.sh) and
+/// <c>ClientHub.Bench queues ...</c> (<see cref="QueueResidency"/>, bench/queues.sh).
 /// </summary>
 internal static class BenchProgram
 {
@@ -21,18 +22,19 @@ internal static class BenchProgram
 
     private static async Task<int> Main(string[] args)
     {
-        if (args is ["chaos" or "reminders", ..])
+        if (args is [("chaos" or "reminders" or "load" or "queues") and var mode, .. var rest])
         {
+            // The load mode starts the host in process: WebApplicationFactory finds it from the current directory (see below).
+            if (mode == "load") Directory.SetCurrentDirectory(AppContext.BaseDirectory);
             using var stop = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-            return await (args[0] == "chaos" ? ChaosMode.RunAsync(args[1..], stop.Token) : RemindersMode.RunAsync(args[1..], stop.Token));
-        }
-        if (args is ["load", ..])
-        {
-            Directory.SetCurrentDirectory(AppContext.BaseDirectory);
-            using var stop = new CancellationTokenSource();
-            Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-            return await LoadMode.RunAsync(args[1..], stop.Token);
+            return await (mode switch
+            {
+                "chaos" => ChaosMode.RunAsync(rest, stop.Token),
+                "reminders" => RemindersMode.RunAsync(rest, stop.Token),
+                "load" => LoadMode.RunAsync(rest, stop.Token),
+                _ => QueueResidency.RunAsync(rest, stop.Token),
+            });
         }
         var jobs = 50;
         for (var i = 0; i < args.Length; i++)
