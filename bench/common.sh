@@ -2,8 +2,9 @@
 # What every bench script does around its run: a work directory removed on exit, the pinned Azurite installed, the bench (and
 # with it the host) built once in Release, a fresh Azurite started on free ports (or AZURITE_PORTS="B Q T") with
 # AzureWebJobsStorage exported for it, and Azurite's CPU time reported at the end (the drivers print the load average).
-# Sourced from the repository root: bench_setup <name>; ...; bench_report. The modes that run host processes and kill them
-# (chaos, reminders) use bench_run_hosts <mode> [args...] instead, which does all of it.
+# Sourced from the repository root: bench_setup <name>; ...; bench_report, or bench_run <mode> [args...], which does all of it
+# for a driver that needs only the storage. The modes that run host processes and kill them (chaos, reminders) use
+# bench_run_hosts <mode> [args...].
 
 # shellcheck source=scripts/azurite.sh
 source scripts/azurite.sh
@@ -38,6 +39,17 @@ bench_setup() {
 # Azurite's own CPU (setup included) tells whether the emulator, not the engine, was the bottleneck.
 bench_report() {
   echo "Azurite CPU time over its whole life: $(ps -o times= -p "$AZURITE_PID" | tr -d ' ') s"
+}
+
+# Runs `ClientHub.Bench <mode> args...` (a driver that needs only the storage: load, queues) on a fresh Azurite; exits with
+# the driver's code.
+bench_run() {
+  local mode="$1" rc=0
+  shift
+  bench_setup "$mode"
+  dotnet "$BENCH_DLL" "$mode" "$@" </dev/null || rc=$?
+  bench_report
+  exit "$rc"
 }
 
 # Runs `ClientHub.Bench <mode> --logs DIR args...` (a driver that starts two host processes and kills them) on a fresh Azurite;

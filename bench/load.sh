@@ -8,9 +8,4 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=bench/common.sh
 source bench/common.sh
-bench_setup load
-
-rc=0
-dotnet "$BENCH_DLL" load "$@" </dev/null || rc=$?
-bench_report
-exit "$rc"
+bench_run load "$@"

@@ -8,9 +8,4 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=bench/common.sh
 source bench/common.sh
-bench_setup queues
-
-rc=0
-dotnet "$BENCH_DLL" queues "$@" </dev/null || rc=$?
-bench_report
-exit "$rc"
+bench_run queues "$@"
