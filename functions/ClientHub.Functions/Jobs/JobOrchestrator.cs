@@ -106,16 +106,16 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobOrchestration, string>
             context.SetCustomStatus(input.Clock);
             var sleep = progress.NextDueAt is { } dueAt ? EternalOrchestration.Sleep(dueAt - progress.Now) : (TimeSpan?)null;
             var wake = await SleepAsync(context, sleep);
+            input = input with { Clock = Math.Max(input.Clock, wake?.Clock ?? 0) };
             if (wake is { Run: not null } or { Clock: 0 })
             {
-                context.ContinueAsNew(input with { Run = wake.Run, Clock = Math.Max(input.Clock, wake.Clock) }, preserveUnprocessedEvents: true);
+                context.ContinueAsNew(input with { Run = wake.Run }, preserveUnprocessedEvents: true);
                 return "";
             }
             // The timer fired (or the test clock moved): what is due by then goes out now, without reading the job first (each
             // send re-checks its item and job); the next execution reads where the job stands.
             var now = wake is null ? progress.Now + sleep!.Value : new DateTimeOffset(wake.Clock, TimeSpan.Zero);
             await SendDueAsync(context, input, progress with { Now = now });
-            input = input with { Clock = Math.Max(input.Clock, wake?.Clock ?? 0) };
         }
         context.ContinueAsNew(input with { Run = null }, preserveUnprocessedEvents: true);
         return "";
