@@ -239,13 +239,13 @@ internal static class RemindersMode
             var reminders = Reminders(sendGrid);
             var sent = reminders.GroupBy(Key).ToDictionary(g => g.Key, g => g.Count());
             var subjects = titles.Select(t => $"{ReminderPrefix}Reminders CPA: {t}").ToList();
-            foreach (var contact in contacts.Select(c => c.ToLowerInvariant()).Order())
+            var expected = contacts.Select(c => c.ToLowerInvariant()).ToHashSet();
+            foreach (var contact in expected.Order())
             foreach (var subject in subjects)
             {
                 var n = sent.GetValueOrDefault((contact, subject));
                 if (n != 1) _violations.Add($"reminder '{subject}' to {contact}: {n} sent, expected 1");
             }
-            var expected = contacts.Select(c => c.ToLowerInvariant()).ToHashSet();
             foreach (var ((to, subject), n) in sent.Where(kv => !expected.Contains(kv.Key.To) || !subjects.Contains(kv.Key.Subject)))
                 _violations.Add($"reminder '{subject}' to {to}, not expected: {n} sent");
             foreach (var twice in emails.GroupBy(e => (e.To, e.Subject)).Where(g => g.Count() > 1 && !g.Key.Subject.StartsWith(ReminderPrefix)))
